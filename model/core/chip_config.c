@@ -1,0 +1,88 @@
+#include "chip_config.h"
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json_config.h"
+
+#ifndef AIMC_PRESETS_DIR
+#error "AIMC_PRESETS_DIR must be defined by the build"
+#endif
+
+const char *aimc_presets_dir(void)
+{
+    const char *env = getenv("AIMC3D_PRESETS");
+    return env && env[0] ? env : AIMC_PRESETS_DIR;
+}
+
+void aimc_preset_path(const char *kind, const char *name_or_path, char *out, size_t outsize)
+{
+    size_t n = strlen(name_or_path);
+    int is_path = strchr(name_or_path, '/') || (n > 5 && strcmp(name_or_path + n - 5, ".json") == 0);
+    if (is_path)
+        snprintf(out, outsize, "%s", name_or_path);
+    else
+        snprintf(out, outsize, "%s/%s/%s.json", aimc_presets_dir(), kind, name_or_path);
+}
+
+static int load_tile(json_object *root, const char *file, aimc_chip_config *cfg, aimc_error *err)
+{
+    json_object *tile;
+    aimc_json_where top = {file, ""};
+    if (aimc_json_get_object(root, top, "tile", &tile, err))
+        return -1;
+    aimc_json_where at = {file, "tile"};
+    long tiles, tiers, rows, cols, sw, comp;
+    double sw_pJ, mvm_pJ, area;
+    if (aimc_json_get_int(tile, at, "tiles", 1, 65536, &tiles, err) ||
+        aimc_json_get_int(tile, at, "tiers", 2, 256, &tiers, err) ||
+        aimc_json_get_int(tile, at, "rows", 1, 8192, &rows, err) ||
+        aimc_json_get_int(tile, at, "cols", 1, 8192, &cols, err) ||
+        aimc_json_get_int(tile, at, "tier_switch_cycles", 0, 65535, &sw, err) ||
+        aimc_json_get_int(tile, at, "mvm_compute_cycles", 1, 65535, &comp, err))
+        return -1;
+    if (aimc_json_get_param(tile, at, "tier_switch_energy_pJ", 0, 1e9, &sw_pJ, NULL, err) ||
+        aimc_json_get_param(tile, at, "tier_mvm_energy_pJ", 0, 1e9, &mvm_pJ, NULL, err) ||
+        aimc_json_get_param(tile, at, "tile_area_mm2", 0, 1e6, &area, NULL, err))
+        return -1;
+    cfg->tile = (aimc_tile_config){(uint32_t)tiles, (uint32_t)tiers, (uint32_t)rows, (uint32_t)cols,
+                                   (uint32_t)sw, (uint32_t)comp, area};
+    cfg->energy.tier_switch = aimc_pJ_to_fJ(sw_pJ);
+    cfg->energy.tier_mvm = aimc_pJ_to_fJ(mvm_pJ);
+    return 0;
+}
+
+int aimc_chip_config_load(const char *name_or_path, aimc_chip_config *cfg, aimc_error *err)
+{
+    memset(cfg, 0, sizeof *cfg);
+    aimc_preset_path("chips", name_or_path, cfg->path, sizeof cfg->path);
+    json_object *root = aimc_json_load_file(cfg->path, err);
+    if (!root)
+        return -1;
+    aimc_json_where top = {cfg->path, ""};
+    const char *format, *name;
+    double period;
+    int rc = -1;
+    if (aimc_json_get_string(root, top, "format", &format, err))
+        goto out;
+    if (strcmp(format, "aimc3d-chip/1") != 0) {
+        aimc_fail_field(err, cfg->path, "format", "\"aimc3d-chip/1\", found \"%s\"", format);
+        goto out;
+    }
+    if (aimc_json_get_string(root, top, "name", &name, err) ||
+        aimc_json_get_param(root, top, "clock_period_ps", 1, 1e6, &period, NULL, err) ||
+        load_tile(root, cfg->path, cfg, err))
+        goto out;
+    if (period != (double)(long)period) {
+        aimc_fail_field(err, cfg->path, "clock_period_ps.value", "a whole number of picoseconds, found %g", period);
+        goto out;
+    }
+    snprintf(cfg->name, sizeof cfg->name, "%s", name);
+    cfg->clock_period_ps = period;
+    rc = 0;
+out:
+    json_object_put(root);
+    return rc;
+}

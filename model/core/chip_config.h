@@ -1,0 +1,43 @@
+/* A chip configuration, loaded from a preset JSON (model/presets/chips/<name>.json) or any file.
+ * Each section is parsed by the module that owns the concept; this file holds the tile geometry and the
+ * tier-select timing, which every engine needs. */
+#ifndef AIMC_CHIP_CONFIG_H
+#define AIMC_CHIP_CONFIG_H
+
+#include <stdint.h>
+
+#include "aimc_error.h"
+#include "energy_ledger.h"
+
+typedef struct {
+    uint32_t tiles;
+    uint32_t tiers;              /* per tile (the 3D stack height) */
+    uint32_t rows, cols;         /* crossbar of one tier: inputs x outputs */
+    uint32_t tier_switch_cycles; /* OTT: re-connecting the periphery to another tier */
+    uint32_t mvm_compute_cycles; /* fixed compute phase of the tile without periphery RTL */
+    double tile_area_mm2;
+} aimc_tile_config;
+
+typedef struct {
+    aimc_fJ tier_mvm;    /* one whole tier MVM, when the periphery is not broken down */
+    aimc_fJ tier_switch; /* one switch of the active tier */
+} aimc_tile_energy;
+
+typedef struct {
+    char name[64];
+    char path[512];           /* file it came from, for messages and the report's echo */
+    double clock_period_ps;   /* integer picoseconds */
+    aimc_tile_config tile;
+    aimc_tile_energy energy;
+} aimc_chip_config;
+
+/* Loads a preset by name (looked up in the presets folder) or by path (anything containing '/' or ending
+ * in .json).  Returns 0, or -1 with one error line naming the file and field. */
+int aimc_chip_config_load(const char *name_or_path, aimc_chip_config *cfg, aimc_error *err);
+
+/* The folder presets are looked up in: $AIMC3D_PRESETS, else the source tree's model/presets. */
+const char *aimc_presets_dir(void);
+/* Resolves "<kind>/<name>.json" in the presets folder, or returns name_or_path as given when it is a path. */
+void aimc_preset_path(const char *kind, const char *name_or_path, char *out, size_t outsize);
+
+#endif

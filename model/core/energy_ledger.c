@@ -1,0 +1,145 @@
+#include "energy_ledger.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const component_names[AIMC_E_COUNT] = {
+    "dac", "crossbar", "adc", "tier_switch", "buffer", "interconnect", "digital", "dram", "static",
+};
+
+typedef struct {
+    aimc_fJ energy[AIMC_E_COUNT];
+    aimc_fJ *layer_energy; /* layers x AIMC_E_COUNT, or NULL */
+    uint64_t start_cycle, end_cycle;
+    int seen;
+} token_row;
+
+struct aimc_ledger {
+    size_t layers;
+    token_row *rows;
+    size_t nrows, cap;
+    aimc_fJ chip_only[AIMC_E_COUNT];
+};
+
+const char *aimc_energy_component_name(aimc_energy_component c)
+{
+    return (unsigned)c < AIMC_E_COUNT ? component_names[c] : "?";
+}
+
+aimc_fJ aimc_pJ_to_fJ(double pJ) { return (aimc_fJ)llround(pJ * 1e3); }
+
+aimc_ledger *aimc_ledger_create(size_t layers)
+{
+    aimc_ledger *l = calloc(1, sizeof *l);
+    if (l)
+        l->layers = layers;
+    return l;
+}
+
+void aimc_ledger_destroy(aimc_ledger *l)
+{
+    if (!l)
+        return;
+    for (size_t i = 0; i < l->nrows; i++)
+        free(l->rows[i].layer_energy);
+    free(l->rows);
+    free(l);
+}
+
+/* Returns the token's row, growing the table; aborts only on out-of-memory, which a ledger cannot report. */
+static token_row *row_for(aimc_ledger *l, uint32_t token)
+{
+    if (token >= l->cap) {
+        size_t cap = l->cap ? l->cap : 64;
+        while (cap <= token)
+            cap *= 2;
+        token_row *grown = realloc(l->rows, cap * sizeof *grown);
+        if (!grown)
+            abort();
+        memset(grown + l->cap, 0, (cap - l->cap) * sizeof *grown);
+        l->rows = grown;
+        l->cap = cap;
+    }
+    if (token >= l->nrows)
+        l->nrows = (size_t)token + 1;
+    token_row *r = &l->rows[token];
+    if (l->layers && !r->layer_energy) {
+        r->layer_energy = calloc(l->layers * AIMC_E_COUNT, sizeof *r->layer_energy);
+        if (!r->layer_energy)
+            abort();
+    }
+    return r;
+}
+
+void aimc_ledger_book(aimc_ledger *l, uint32_t token, int layer, aimc_energy_component c, aimc_fJ energy)
+{
+    token_row *r = row_for(l, token);
+    r->energy[c] += energy;
+    if (layer >= 0 && (size_t)layer < l->layers)
+        r->layer_energy[(size_t)layer * AIMC_E_COUNT + c] += energy;
+}
+
+void aimc_ledger_book_chip(aimc_ledger *l, aimc_energy_component c, aimc_fJ energy) { l->chip_only[c] += energy; }
+
+void aimc_ledger_touch(aimc_ledger *l, uint32_t token, uint64_t start_cycle, uint64_t end_cycle)
+{
+    token_row *r = row_for(l, token);
+    if (!r->seen || start_cycle < r->start_cycle)
+        r->start_cycle = start_cycle;
+    if (!r->seen || end_cycle > r->end_cycle)
+        r->end_cycle = end_cycle;
+    r->seen = 1;
+}
+
+size_t aimc_ledger_tokens(const aimc_ledger *l) { return l->nrows; }
+size_t aimc_ledger_layers(const aimc_ledger *l) { return l->layers; }
+int aimc_ledger_token_seen(const aimc_ledger *l, uint32_t token) { return token < l->nrows && l->rows[token].seen; }
+
+aimc_fJ aimc_ledger_token_energy(const aimc_ledger *l, uint32_t token, aimc_energy_component c)
+{
+    return token < l->nrows ? l->rows[token].energy[c] : 0;
+}
+
+aimc_fJ aimc_ledger_token_total(const aimc_ledger *l, uint32_t token)
+{
+    aimc_fJ sum = 0;
+    for (int c = 0; c < AIMC_E_COUNT; c++)
+        sum += aimc_ledger_token_energy(l, token, (aimc_energy_component)c);
+    return sum;
+}
+
+aimc_fJ aimc_ledger_token_layer_energy(const aimc_ledger *l, uint32_t token, size_t layer, aimc_energy_component c)
+{
+    if (token >= l->nrows || layer >= l->layers || !l->rows[token].layer_energy)
+        return 0;
+    return l->rows[token].layer_energy[layer * AIMC_E_COUNT + c];
+}
+
+uint64_t aimc_ledger_token_start(const aimc_ledger *l, uint32_t token)
+{
+    return token < l->nrows ? l->rows[token].start_cycle : 0;
+}
+
+uint64_t aimc_ledger_token_end(const aimc_ledger *l, uint32_t token)
+{
+    return token < l->nrows ? l->rows[token].end_cycle : 0;
+}
+
+aimc_fJ aimc_ledger_unattributed(const aimc_ledger *l, aimc_energy_component c) { return l->chip_only[c]; }
+
+aimc_fJ aimc_ledger_chip_energy(const aimc_ledger *l, aimc_energy_component c)
+{
+    aimc_fJ sum = l->chip_only[c];
+    for (size_t t = 0; t < l->nrows; t++)
+        sum += l->rows[t].energy[c];
+    return sum;
+}
+
+aimc_fJ aimc_ledger_chip_total(const aimc_ledger *l)
+{
+    aimc_fJ sum = 0;
+    for (int c = 0; c < AIMC_E_COUNT; c++)
+        sum += aimc_ledger_chip_energy(l, (aimc_energy_component)c);
+    return sum;
+}

@@ -1,0 +1,61 @@
+/* The energy ledger: every energy event of a run is booked here, to a token (and a layer) or, for static
+ * energy, to the chip alone.  Energies are integer femtojoules so that per-token sums add up to the chip
+ * total exactly, whatever the order of booking. */
+#ifndef AIMC_ENERGY_LEDGER_H
+#define AIMC_ENERGY_LEDGER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef int64_t aimc_fJ;
+
+typedef enum {
+    AIMC_E_DAC,          /* row drivers */
+    AIMC_E_CROSSBAR,     /* array integration (cell currents) */
+    AIMC_E_ADC,          /* column conversions */
+    AIMC_E_TIER_SWITCH,  /* re-connecting the shared periphery to another tier */
+    AIMC_E_BUFFER,       /* tile input/output buffer accesses */
+    AIMC_E_INTERCONNECT, /* moving activations between units */
+    AIMC_E_DIGITAL,      /* DPUs, MHA units, digital expert engine */
+    AIMC_E_DRAM,         /* KV-cache traffic */
+    AIMC_E_STATIC,       /* leakage / passive power over time */
+    AIMC_E_COUNT
+} aimc_energy_component;
+
+/* Stable lower-case names used in reports, CSV headers and docs ("dac", "crossbar", ...). */
+const char *aimc_energy_component_name(aimc_energy_component c);
+
+typedef struct aimc_ledger aimc_ledger;
+
+/* layers: how many layers per-token energy is broken down by (0: no per-layer breakdown). */
+aimc_ledger *aimc_ledger_create(size_t layers);
+void aimc_ledger_destroy(aimc_ledger *l);
+
+/* Books energy to token (any tag >= 0; the table grows) and, when layer >= 0, to that layer too. */
+void aimc_ledger_book(aimc_ledger *l, uint32_t token, int layer, aimc_energy_component c, aimc_fJ energy);
+/* Books energy no token caused (static power of idle units): it counts in the chip total only. */
+void aimc_ledger_book_chip(aimc_ledger *l, aimc_energy_component c, aimc_fJ energy);
+/* Extends the token's [first, last] event window with an event spanning [start, end] cycles. */
+void aimc_ledger_touch(aimc_ledger *l, uint32_t token, uint64_t start_cycle, uint64_t end_cycle);
+
+size_t aimc_ledger_tokens(const aimc_ledger *l);      /* 1 + largest token booked, 0 if none */
+size_t aimc_ledger_layers(const aimc_ledger *l);
+int aimc_ledger_token_seen(const aimc_ledger *l, uint32_t token);
+aimc_fJ aimc_ledger_token_energy(const aimc_ledger *l, uint32_t token, aimc_energy_component c);
+aimc_fJ aimc_ledger_token_total(const aimc_ledger *l, uint32_t token);
+aimc_fJ aimc_ledger_token_layer_energy(const aimc_ledger *l, uint32_t token, size_t layer, aimc_energy_component c);
+uint64_t aimc_ledger_token_start(const aimc_ledger *l, uint32_t token);
+uint64_t aimc_ledger_token_end(const aimc_ledger *l, uint32_t token);
+/* Chip totals: everything booked, to tokens or to the chip alone. */
+aimc_fJ aimc_ledger_chip_energy(const aimc_ledger *l, aimc_energy_component c);
+aimc_fJ aimc_ledger_chip_total(const aimc_ledger *l);
+/* Energy booked to the chip alone (not to any token). */
+aimc_fJ aimc_ledger_unattributed(const aimc_ledger *l, aimc_energy_component c);
+
+/* femtojoules -> picojoules / nanojoules for printing. */
+static inline double aimc_fJ_to_pJ(aimc_fJ e) { return (double)e / 1e3; }
+static inline double aimc_fJ_to_nJ(aimc_fJ e) { return (double)e / 1e6; }
+/* picojoules (possibly fractional, from a preset) -> femtojoules, rounded to nearest. */
+aimc_fJ aimc_pJ_to_fJ(double pJ);
+
+#endif

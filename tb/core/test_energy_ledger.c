@@ -1,0 +1,55 @@
+#include <check.h>
+
+#include "check_main.h"
+#include "energy_ledger.h"
+
+START_TEST(token_sums_plus_chip_only_equal_chip_total)
+{
+    aimc_ledger *l = aimc_ledger_create(2);
+    aimc_ledger_book(l, 0, 0, AIMC_E_ADC, 1670);
+    aimc_ledger_book(l, 0, 1, AIMC_E_ADC, 330);
+    aimc_ledger_book(l, 3, 1, AIMC_E_DAC, 417);
+    aimc_ledger_book_chip(l, AIMC_E_STATIC, 1000000);
+    ck_assert_uint_eq(aimc_ledger_tokens(l), 4);
+    ck_assert_int_eq(aimc_ledger_token_energy(l, 0, AIMC_E_ADC), 2000);
+    ck_assert_int_eq(aimc_ledger_token_layer_energy(l, 0, 1, AIMC_E_ADC), 330);
+    ck_assert_int_eq(aimc_ledger_token_total(l, 3), 417);
+    ck_assert_int_eq(aimc_ledger_chip_energy(l, AIMC_E_ADC), 2000);
+    ck_assert_int_eq(aimc_ledger_chip_total(l), 2000 + 417 + 1000000);
+    ck_assert_int_eq(aimc_ledger_unattributed(l, AIMC_E_STATIC), 1000000);
+    ck_assert(!aimc_ledger_token_seen(l, 1));
+    aimc_ledger_destroy(l);
+}
+END_TEST
+
+START_TEST(token_window_spans_first_to_last_event)
+{
+    aimc_ledger *l = aimc_ledger_create(0);
+    aimc_ledger_touch(l, 2, 50, 60);
+    aimc_ledger_touch(l, 2, 10, 20);
+    aimc_ledger_touch(l, 2, 30, 90);
+    ck_assert(aimc_ledger_token_seen(l, 2));
+    ck_assert_uint_eq(aimc_ledger_token_start(l, 2), 10);
+    ck_assert_uint_eq(aimc_ledger_token_end(l, 2), 90);
+    aimc_ledger_destroy(l);
+}
+END_TEST
+
+START_TEST(picojoules_round_to_femtojoules)
+{
+    ck_assert_int_eq(aimc_pJ_to_fJ(1.67), 1670);
+    ck_assert_int_eq(aimc_pJ_to_fJ(0.0128), 13);
+    ck_assert_int_eq(aimc_pJ_to_fJ(10000), 10000000);
+}
+END_TEST
+
+Suite *aimc_test_suite(void)
+{
+    Suite *s = suite_create("energy_ledger");
+    TCase *tc = tcase_create("energy_ledger");
+    tcase_add_test(tc, token_sums_plus_chip_only_equal_chip_total);
+    tcase_add_test(tc, token_window_spans_first_to_last_event);
+    tcase_add_test(tc, picojoules_round_to_femtojoules);
+    suite_add_tcase(s, tc);
+    return s;
+}

@@ -1,0 +1,43 @@
+/* aimc3d: cycle-approximate model of a 3D analog in-memory-computing chip running MoE LLMs. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} subcommand;
+
+static const subcommand subcommands[] = {
+    {"cosim", aimc_cli_cosim, "co-simulate one tile: Verilated tier-select RTL + C crossbars, trace, energy"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: aimc3d <command> [options]   (aimc3d <command> --help for its options)\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++)
+        fprintf(f, "  %-8s %s\n", subcommands[i].name, subcommands[i].summary);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return AIMC_EXIT_BAD_INPUT;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("aimc3d %s\n", AIMC3D_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++)
+        if (strcmp(argv[1], subcommands[i].name) == 0)
+            return subcommands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "aimc3d: unknown command \"%s\" (see aimc3d --help)\n", argv[1]);
+    return AIMC_EXIT_BAD_INPUT;
+}
