@@ -48,6 +48,8 @@ bool aimc_vtile_trace_open(aimc_vtile *t, const char *path);
 const char *aimc_vtile_trace_format(void);
 void aimc_vtile_cycle(aimc_vtile *t, const aimc_vtile_in *in, aimc_vtile_out *out);
 uint64_t aimc_vtile_cycles(const aimc_vtile *t);
+/* Number of RTL assertion failures ($error) so far. */
+uint64_t aimc_vtile_rtl_errors(const aimc_vtile *t);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,248 @@
+/* aimc3d cosim: one tile co-simulated (Verilated tier-select RTL + C crossbars), with its scoreboards,
+ * an FST/VCD trace with a GTKWave layout, and the per-token energy report. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "chip_config.h"
+#include "cli.h"
+#include "cosim_tile.h"
+#include "energy_report.h"
+#include "gtkw_layout.h"
+#include "json_config.h"
+#include "output_file.h"
+#include "vtile.h"
+
+typedef struct {
+    const char *chip, *trace, *report, *csv;
+    long tiers, switch_cycles, compute_cycles, tokens, mvms_per_token, seed;
+    double stay, valid, noise;
+    bool no_numeric, no_check, quiet;
+} cosim_args;
+
+/* Signal names as the Verilated trace has them: scope "top" (the model's name), then the tile instance. */
+static void add_tile_signals(aimc_gtkw *g)
+{
+    unsigned tiers = aimc_vtile_tiers(), tier_w = 0;
+    while ((1u << tier_w) < tiers)
+        tier_w++;
+    char tier_bus[32], en_bus[32], name[96];
+    snprintf(tier_bus, sizeof tier_bus, "[%u:0]", tier_w - 1);
+    snprintf(en_bus, sizeof en_bus, "[%u:0]", tiers - 1);
+    const struct { const char *signal, *bus; aimc_gtkw_style style; } rows[] = {
+        {"clk", "", AIMC_GTKW_BIT},         {"rst_n", "", AIMC_GTKW_BIT},
+        {"ctrl.state", "[1:0]", AIMC_GTKW_ENUM}, {"req_valid", "", AIMC_GTKW_BIT},
+        {"req_ready", "", AIMC_GTKW_BIT},   {"req_tier", tier_bus, AIMC_GTKW_DEC},
+        {"req_tag", "[15:0]", AIMC_GTKW_DEC}, {"tier_en", en_bus, AIMC_GTKW_BIN},
+        {"active_tier", tier_bus, AIMC_GTKW_DEC}, {"switching", "", AIMC_GTKW_BIT},
+        {NULL, NULL, AIMC_GTKW_BIT},
+        {"mvm_start", "", AIMC_GTKW_BIT},   {"mvm_done", "", AIMC_GTKW_BIT},
+        {"done_valid", "", AIMC_GTKW_BIT},  {"done_tag", "[15:0]", AIMC_GTKW_DEC},
+        {"switch_count", "[31:0]", AIMC_GTKW_ANALOG}, {"mvm_count", "[31:0]", AIMC_GTKW_ANALOG},
+    };
+    aimc_gtkw_group_begin(g, "tier-select controller");
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        if (!rows[i].signal) {
+            aimc_gtkw_group_end(g, "tier-select controller");
+            aimc_gtkw_group_begin(g, "compute and counters");
+            continue;
+        }
+        snprintf(name, sizeof name, "top.tile.%s%s", rows[i].signal, rows[i].bus);
+        aimc_gtkw_signal(g, name, rows[i].style);
+    }
+    aimc_gtkw_group_end(g, "compute and counters");
+}
+
+/* The layout goes next to the trace, as <trace without extension>.gtkw. */
+static void layout_path(const char *trace, char *out, size_t n)
+{
+    snprintf(out, n, "%s", trace);
+    char *dot = strrchr(out, '.'), *slash = strrchr(out, '/');
+    if (dot && (!slash || dot > slash))
+        *dot = '\0';
+    strncat(out, ".gtkw", n - strlen(out) - 1);
+}
+
+static int write_layout(const char *trace, char *layout, size_t n, aimc_error *err)
+{
+    layout_path(trace, layout, n);
+    char rel[1024];
+    aimc_relative_path(layout, trace, rel, sizeof rel);
+    aimc_gtkw *g = aimc_gtkw_create(rel);
+    add_tile_signals(g);
+    int rc = aimc_gtkw_write(g, layout, err);
+    aimc_gtkw_destroy(g);
+    return rc;
+}
+
+static json_object *config_echo(const aimc_chip_config *chip, const aimc_cosim_tile_options *o, uint32_t tiers)
+{
+    json_object *c = json_object_new_object();
+    json_object_object_add(c, "chip", json_object_new_string(chip->name));
+    json_object_object_add(c, "chip_file", json_object_new_string(chip->path));
+    json_object_object_add(c, "clock_period_ps", json_object_new_int64((int64_t)chip->clock_period_ps));
+    json_object_object_add(c, "tiers", json_object_new_int64(tiers));
+    json_object_object_add(c, "rows", json_object_new_int64(chip->tile.rows));
+    json_object_object_add(c, "cols", json_object_new_int64(chip->tile.cols));
+    json_object_object_add(c, "tier_switch_cycles", json_object_new_int64(chip->tile.tier_switch_cycles));
+    json_object_object_add(c, "mvm_compute_cycles", json_object_new_int64(chip->tile.mvm_compute_cycles));
+    json_object_object_add(c, "tier_mvm_energy_pJ", aimc_json_pJ(chip->energy.tier_mvm));
+    json_object_object_add(c, "tier_switch_energy_pJ", aimc_json_pJ(chip->energy.tier_switch));
+    json_object_object_add(c, "tokens", json_object_new_int64(o->tokens));
+    json_object_object_add(c, "mvms_per_token", json_object_new_int64(o->mvms_per_token));
+    json_object_object_add(c, "stay_probability", aimc_json_double(o->stay_probability, 6));
+    json_object_object_add(c, "valid_probability", aimc_json_double(o->valid_probability, 6));
+    json_object_object_add(c, "noise_rel", aimc_json_double(o->noise_rel, 6));
+    json_object_object_add(c, "seed", json_object_new_uint64(o->seed));
+    return c;
+}
+
+static void print_summary(const aimc_chip_config *chip, const aimc_cosim_tile_result *r, uint32_t tokens)
+{
+    uint64_t ps = (uint64_t)chip->clock_period_ps;
+    char t[48], e[48];
+    aimc_format_ns(r->cycles, ps, t, sizeof t);
+    printf("cosim: %" PRIu64 " cycles (%s ns at %" PRIu64 " ps/cycle), %" PRIu64 " MVMs, %" PRIu64 " tier switches\n",
+           r->cycles, t, ps, r->mvms, r->switches);
+    aimc_format_pJ(aimc_ledger_chip_total(r->ledger), e, sizeof e);
+    printf("energy: %s pJ in total, %.3f nJ per token (%u tokens)\n", e,
+           aimc_fJ_to_nJ(aimc_ledger_chip_total(r->ledger)) / tokens, tokens);
+    for (int c = 0; c < AIMC_E_COUNT; c++) {
+        aimc_fJ v = aimc_ledger_chip_energy(r->ledger, (aimc_energy_component)c);
+        if (v) {
+            aimc_format_pJ(v, e, sizeof e);
+            printf("  %-12s %14s pJ\n", aimc_energy_component_name((aimc_energy_component)c), e);
+        }
+    }
+    printf("scoreboards: %" PRIu64 " signal mismatches vs the reference model, %" PRIu64
+           " MVM results off the golden product (max relative error %.2e), %" PRIu64
+           " cycles with OTT violated, %" PRIu64 " RTL assertion failures\n",
+           r->signal_mismatches, r->result_mismatches, r->max_result_error, r->ott_violations,
+           r->rtl_assertion_failures);
+    if (r->signal_mismatches)
+        printf("  first mismatch: %s\n", r->first_mismatch);
+}
+
+static int check_outputs(const cosim_args *a, aimc_error *err)
+{
+    const char *paths[] = {a->trace, a->report, a->csv};
+    for (size_t i = 0; i < 3; i++)
+        if (paths[i] && aimc_output_check_writable(paths[i], err))
+            return -1;
+    if (a->trace) {
+        char layout[1024];
+        layout_path(a->trace, layout, sizeof layout);
+        if (aimc_output_check_writable(layout, err))
+            return -1;
+    }
+    return 0;
+}
+
+static int write_outputs(const cosim_args *a, const aimc_chip_config *chip, const aimc_cosim_tile_options *o,
+                         aimc_cosim_tile_result *r, uint32_t tiers, aimc_error *err)
+{
+    if (a->report) {
+        json_object *counters = json_object_new_object();
+        json_object_object_add(counters, "mvms", json_object_new_uint64(r->mvms));
+        json_object_object_add(counters, "tier_switches", json_object_new_uint64(r->switches));
+        json_object_object_add(counters, "signal_mismatches", json_object_new_uint64(r->signal_mismatches));
+        json_object_object_add(counters, "result_mismatches", json_object_new_uint64(r->result_mismatches));
+        json_object_object_add(counters, "ott_violations", json_object_new_uint64(r->ott_violations));
+        json_object_object_add(counters, "rtl_assertion_failures", json_object_new_uint64(r->rtl_assertion_failures));
+        aimc_energy_report info = {.engine = "cosim-tile", .clock_period_ps = (uint64_t)chip->clock_period_ps,
+                                   .cycles = r->cycles, .config = config_echo(chip, o, tiers), .counters = counters};
+        if (aimc_energy_report_write_json(a->report, r->ledger, &info, err))
+            return -1;
+        printf("report: %s\n", a->report);
+    }
+    if (a->csv) {
+        if (aimc_energy_report_write_csv(a->csv, r->ledger, (uint64_t)chip->clock_period_ps, err))
+            return -1;
+        printf("csv: %s\n", a->csv);
+    }
+    return 0;
+}
+
+/* The trace is written under a temporary name and renamed once the run has finished. */
+static int run(const cosim_args *a, aimc_error *err)
+{
+    aimc_chip_config chip;
+    if (aimc_chip_config_load(a->chip, &chip, err) || check_outputs(a, err))
+        return -1;
+    if (a->switch_cycles >= 0)
+        chip.tile.tier_switch_cycles = (uint32_t)a->switch_cycles;
+    if (a->compute_cycles >= 0)
+        chip.tile.mvm_compute_cycles = (uint32_t)a->compute_cycles;
+    aimc_cosim_tile_options o;
+    aimc_cosim_tile_defaults(&o);
+    o.tiers = (uint32_t)a->tiers;
+    o.tokens = (uint32_t)a->tokens;
+    o.mvms_per_token = (uint32_t)a->mvms_per_token;
+    o.stay_probability = a->stay;
+    o.valid_probability = a->valid;
+    o.seed = (uint64_t)a->seed;
+    o.noise_rel = a->noise;
+    o.numeric = !a->no_numeric;
+    o.check = !a->no_check;
+    char trace_tmp[1100];
+    if (a->trace) {
+        snprintf(trace_tmp, sizeof trace_tmp, "%s.tmp.%ld", a->trace, (long)getpid());
+        o.trace_path = trace_tmp;
+    }
+    aimc_cosim_tile_result r;
+    if (aimc_cosim_tile_run(&chip, &o, &r, err)) {
+        if (a->trace)
+            remove(trace_tmp);
+        return -1;
+    }
+    uint32_t tiers = o.tiers ? o.tiers : chip.tile.tiers;
+    print_summary(&chip, &r, o.tokens);
+    int rc = write_outputs(a, &chip, &o, &r, tiers, err);
+    if (!rc && a->trace) {
+        char layout[1024];
+        if (rename(trace_tmp, a->trace) != 0)
+            rc = aimc_fail(err, "%s: cannot write the trace", a->trace);
+        else if (!(rc = write_layout(a->trace, layout, sizeof layout, err)))
+            printf("trace: %s (%s)\nlayout: %s (gtkwave %s)\n", a->trace, aimc_vtile_trace_format(), layout, layout);
+    } else if (a->trace) {
+        remove(trace_tmp);
+    }
+    aimc_ledger_destroy(r.ledger);
+    if (rc)
+        return -1;
+    return r.signal_mismatches || r.result_mismatches || r.ott_violations || r.rtl_assertion_failures ? 1 : 0;
+}
+
+int aimc_cli_cosim(int argc, char **argv)
+{
+    cosim_args a = {.chip = "paper", .tiers = 0, .switch_cycles = -1, .compute_cycles = -1, .tokens = 64,
+                    .mvms_per_token = 4, .seed = 1, .stay = 0.5, .valid = 0.8};
+    const aimc_cli_opt opts[] = {
+        {"--chip", CLI_STRING, &a.chip, 0, 0, "chip preset name or JSON file (default paper)"},
+        {"--tiers", CLI_LONG, &a.tiers, 1, 32, "tiers in use, <= the RTL's TIERS (default: the preset's)"},
+        {"--switch-cycles", CLI_LONG, &a.switch_cycles, 0, 65535, "tier switch time in cycles (default: preset)"},
+        {"--compute-cycles", CLI_LONG, &a.compute_cycles, 1, 65535, "MVM compute phase in cycles (default: preset)"},
+        {"--tokens", CLI_LONG, &a.tokens, 1, 65536, "tokens issuing MVMs (default 64)"},
+        {"--mvms-per-token", CLI_LONG, &a.mvms_per_token, 1, 1000000, "MVM requests per token (default 4)"},
+        {"--stay", CLI_DOUBLE, &a.stay, 0, 1, "probability a request stays on the previous tier (default 0.5)"},
+        {"--valid", CLI_DOUBLE, &a.valid, 1e-6, 1, "probability per cycle an idle requester issues (default 0.8)"},
+        {"--noise", CLI_DOUBLE, &a.noise, 0, 10, "programming noise std / max|W| (default 0)"},
+        {"--seed", CLI_LONG, &a.seed, 0, 4294967295.0, "random seed (default 1)"},
+        {"--trace", CLI_STRING, &a.trace, 0, 0, "waveform file (FST, or VCD if built so); a .gtkw goes beside it"},
+        {"--report", CLI_STRING, &a.report, 0, 0, "per-token energy report, JSON"},
+        {"--csv", CLI_STRING, &a.csv, 0, 0, "per-token energy table, CSV"},
+        {"--no-numeric", CLI_FLAG, &a.no_numeric, 0, 0, "timing and energy only: skip the crossbar arithmetic"},
+        {"--no-check", CLI_FLAG, &a.no_check, 0, 0, "skip the scoreboards (for benchmarks)"},
+    };
+    aimc_error err;
+    int parsed = aimc_cli_parse("cosim", argc, argv, opts, sizeof opts / sizeof opts[0],
+                                "Co-simulates one 3D tile: the Verilated tier-select controller clocked cycle by cycle,\n"
+                                "C crossbars computing the MVMs it fires, scoreboards, trace and energy report.",
+                                &err);
+    if (parsed)
+        return parsed > 0 ? 0 : aimc_cli_error(&err);
+    int rc = run(&a, &err);
+    return rc < 0 ? aimc_cli_error(&err) : rc;
+}
