@@ -16,7 +16,7 @@
 #include "vtile.h"
 
 typedef struct {
-    const char *chip, *trace, *report, *csv;
+    const char *chip, *trace, *report, *csv, *record;
     long tiers, switch_cycles, compute_cycles, tokens, mvms_per_token, seed;
     double stay, valid, noise;
     bool no_numeric, no_check, quiet;
@@ -127,8 +127,8 @@ static void print_summary(const aimc_chip_config *chip, const aimc_cosim_tile_re
 
 static int check_outputs(const cosim_args *a, aimc_error *err)
 {
-    const char *paths[] = {a->trace, a->report, a->csv};
-    for (size_t i = 0; i < 3; i++)
+    const char *paths[] = {a->trace, a->report, a->csv, a->record};
+    for (size_t i = 0; i < 4; i++)
         if (paths[i] && aimc_output_check_writable(paths[i], err))
             return -1;
     if (a->trace) {
@@ -165,7 +165,45 @@ static int write_outputs(const cosim_args *a, const aimc_chip_config *chip, cons
     return 0;
 }
 
-/* The trace is written under a temporary name and renamed once the run has finished. */
+/* Files the RTL run writes directly (trace, record) go to a temporary name, renamed once the run succeeded. */
+typedef struct {
+    const char *path;
+    char temp[1100];
+} staged_file;
+
+static const char *stage(staged_file *f, const char *path)
+{
+    f->path = path;
+    if (path)
+        snprintf(f->temp, sizeof f->temp, "%s.tmp.%ld", path, (long)getpid());
+    return path ? f->temp : NULL;
+}
+
+static int publish(staged_file *f, bool ok, aimc_error *err)
+{
+    if (!f->path)
+        return 0;
+    if (!ok) {
+        remove(f->temp);
+        return 0;
+    }
+    return rename(f->temp, f->path) == 0 ? 0 : aimc_fail(err, "%s: cannot write output", f->path);
+}
+
+static void options_from_args(const cosim_args *a, aimc_cosim_tile_options *o)
+{
+    aimc_cosim_tile_defaults(o);
+    o->tiers = (uint32_t)a->tiers;
+    o->tokens = (uint32_t)a->tokens;
+    o->mvms_per_token = (uint32_t)a->mvms_per_token;
+    o->stay_probability = a->stay;
+    o->valid_probability = a->valid;
+    o->seed = (uint64_t)a->seed;
+    o->noise_rel = a->noise;
+    o->numeric = !a->no_numeric;
+    o->check = !a->no_check;
+}
+
 static int run(const cosim_args *a, aimc_error *err)
 {
     aimc_chip_config chip;
@@ -176,39 +214,32 @@ static int run(const cosim_args *a, aimc_error *err)
     if (a->compute_cycles >= 0)
         chip.tile.mvm_compute_cycles = (uint32_t)a->compute_cycles;
     aimc_cosim_tile_options o;
-    aimc_cosim_tile_defaults(&o);
-    o.tiers = (uint32_t)a->tiers;
-    o.tokens = (uint32_t)a->tokens;
-    o.mvms_per_token = (uint32_t)a->mvms_per_token;
-    o.stay_probability = a->stay;
-    o.valid_probability = a->valid;
-    o.seed = (uint64_t)a->seed;
-    o.noise_rel = a->noise;
-    o.numeric = !a->no_numeric;
-    o.check = !a->no_check;
-    char trace_tmp[1100];
-    if (a->trace) {
-        snprintf(trace_tmp, sizeof trace_tmp, "%s.tmp.%ld", a->trace, (long)getpid());
-        o.trace_path = trace_tmp;
-    }
+    options_from_args(a, &o);
+    staged_file trace, record;
+    o.trace_path = stage(&trace, a->trace);
+    o.record_path = stage(&record, a->record);
     aimc_cosim_tile_result r;
     if (aimc_cosim_tile_run(&chip, &o, &r, err)) {
-        if (a->trace)
-            remove(trace_tmp);
+        publish(&trace, false, err);
+        publish(&record, false, err);
         return -1;
     }
     uint32_t tiers = o.tiers ? o.tiers : chip.tile.tiers;
     print_summary(&chip, &r, o.tokens);
     int rc = write_outputs(a, &chip, &o, &r, tiers, err);
-    if (!rc && a->trace) {
-        char layout[1024];
-        if (rename(trace_tmp, a->trace) != 0)
-            rc = aimc_fail(err, "%s: cannot write the trace", a->trace);
-        else if (!(rc = write_layout(a->trace, layout, sizeof layout, err)))
-            printf("trace: %s (%s)\nlayout: %s (gtkwave %s)\n", a->trace, aimc_vtile_trace_format(), layout, layout);
+    rc = rc ? rc : publish(&record, true, err);
+    rc = rc ? rc : publish(&trace, true, err);
+    if (rc) {
+        publish(&trace, false, err);
+        publish(&record, false, err);
     } else if (a->trace) {
-        remove(trace_tmp);
+        char layout[1024];
+        if (!(rc = write_layout(a->trace, layout, sizeof layout, err)))
+            printf("trace: %s (%s)\nlayout: %s (open with: gtkwave %s)\n", a->trace, aimc_vtile_trace_format(), layout,
+                   layout);
     }
+    if (!rc && a->record)
+        printf("record: %s\n", a->record);
     aimc_ledger_destroy(r.ledger);
     if (rc)
         return -1;
@@ -233,6 +264,7 @@ int aimc_cli_cosim(int argc, char **argv)
         {"--trace", CLI_STRING, &a.trace, 0, 0, "waveform file (FST, or VCD if built so); a .gtkw goes beside it"},
         {"--report", CLI_STRING, &a.report, 0, 0, "per-token energy report, JSON"},
         {"--csv", CLI_STRING, &a.csv, 0, 0, "per-token energy table, CSV"},
+        {"--record", CLI_STRING, &a.record, 0, 0, "every cycle's inputs and RTL outputs, for replay (iverilog)"},
         {"--no-numeric", CLI_FLAG, &a.no_numeric, 0, 0, "timing and energy only: skip the crossbar arithmetic"},
         {"--no-check", CLI_FLAG, &a.no_check, 0, 0, "skip the scoreboards (for benchmarks)"},
     };

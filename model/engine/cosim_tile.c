@@ -35,6 +35,7 @@ typedef struct {
     aimc_tile3d *tile;       /* C crossbars (numeric runs) */
     aimc_vtile *rtl;
     aimc_tile_ref ref;
+    FILE *record;
     inflight ring[4];
     unsigned head, count, started;
     aimc_cosim_tile_result *r;
@@ -148,6 +149,14 @@ static int accept(run_state *s, uint32_t token, uint8_t tier, int last_tier, uin
     return 0;
 }
 
+/* One line per cycle, hex: inputs, then the RTL outputs seen during the cycle. */
+static void record_cycle(FILE *f, const aimc_vtile_in *in, const aimc_vtile_out *o)
+{
+    fprintf(f, "%x %x %x %x %x %x  %x %x %x %x %x %x %x %x %x %x %x\n", in->rst_n, in->switch_cycles,
+            in->compute_cycles, in->req_valid, in->req_tier, in->req_tag, o->req_ready, o->mvm_start, o->done_valid,
+            o->done_tag, o->tier_en, o->busy, o->switching, o->state, o->active_tier, o->switch_count, o->mvm_count);
+}
+
 static int check_options(const aimc_chip_config *chip, const aimc_cosim_tile_options *o, uint32_t tiers,
                          aimc_error *err)
 {
@@ -188,6 +197,8 @@ static int simulate(run_state *s, aimc_error *err)
             in.req_valid = true;
         }
         aimc_vtile_cycle(s->rtl, &in, &out);
+        if (s->record)
+            record_cycle(s->record, &in, &out);
         if (o->check) {
             aimc_tile_ref_cycle(&s->ref, &in, &ref_out);
             compare(s, cycle, &out, &ref_out);
@@ -235,9 +246,18 @@ int aimc_cosim_tile_run(const aimc_chip_config *chip, const aimc_cosim_tile_opti
         aimc_fail(err, "%s: cannot write the trace", o->trace_path);
         goto out;
     }
+    if (o->record_path && !(s.record = fopen(o->record_path, "w"))) {
+        aimc_fail(err, "%s: cannot write the stimulus record", o->record_path);
+        goto out;
+    }
     rc = simulate(&s, err);
+    if (s.record && fclose(s.record) != 0 && !rc)
+        rc = aimc_fail(err, "%s: writing the stimulus record failed", o->record_path);
+    s.record = NULL;
     r->rtl_assertion_failures = aimc_vtile_rtl_errors(s.rtl);
 out:
+    if (s.record)
+        fclose(s.record);
     aimc_vtile_destroy(s.rtl);
     aimc_tile3d_destroy(s.tile);
     for (int i = 0; i < 4; i++) {

@@ -22,6 +22,8 @@ typedef struct {
     bool numeric;               /* compute the MVMs on the C crossbars */
     bool check;                 /* run the scoreboards */
     const char *trace_path;     /* NULL: no waveform */
+    const char *record_path;    /* NULL, or a file receiving every cycle's inputs and RTL outputs (for
+                                   replay under a second simulator; format in docs/file-formats.md) */
 } aimc_cosim_tile_options;
 
 typedef struct {
