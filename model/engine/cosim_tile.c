@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cblas.h>
+
 #include "rng.h"
 #include "tile3d.h"
 #include "tile_ref.h"
@@ -228,6 +230,9 @@ int aimc_cosim_tile_run(const aimc_chip_config *chip, const aimc_cosim_tile_opti
                         aimc_error *err)
 {
     memset(r, 0, sizeof *r);
+    /* One 512x512 sgemv per MVM is too small to split across threads: OpenBLAS's threads would only spin
+     * and take the core the RTL simulation needs (measured: 50x slower with 2 threads on 2 cores). */
+    openblas_set_num_threads(1);
     run_state s = {.chip = chip, .opt = o, .r = r, .tiers = o->tiers ? o->tiers : chip->tile.tiers};
     if (check_options(chip, o, s.tiers, err))
         return -1;

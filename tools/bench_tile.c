@@ -1,0 +1,66 @@
+/* Benchmark: simulated cycles per second of the single-tile cosim (paper preset), with the trace off and
+ * with FST on, timing-only (no crossbar arithmetic, no scoreboards) and with numeric MVMs.  Prints figures;
+ * asserts nothing.  usage: bench_tile [tokens] */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "chip_config.h"
+#include "cosim_tile.h"
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int bench(const aimc_chip_config *chip, const char *label, uint32_t tokens, bool numeric, const char *trace)
+{
+    aimc_cosim_tile_options o;
+    aimc_cosim_tile_defaults(&o);
+    o.tokens = tokens;
+    o.numeric = numeric;
+    o.check = false;
+    o.valid_probability = 1.0;
+    o.trace_path = trace;
+    aimc_cosim_tile_result r;
+    aimc_error err;
+    double t0 = now_s();
+    if (aimc_cosim_tile_run(chip, &o, &r, &err)) {
+        fprintf(stderr, "bench_tile: %s\n", err.msg);
+        return -1;
+    }
+    double dt = now_s() - t0;
+    printf("%-28s %10" PRIu64 " cycles %8" PRIu64 " MVMs in %7.3f s: %8.2f M cycles/s, %9.0f MVMs/s\n", label,
+           r.cycles, r.mvms, dt, r.cycles / dt / 1e6, r.mvms / dt);
+    aimc_ledger_destroy(r.ledger);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    uint32_t tokens = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 10) : 20000;
+    aimc_chip_config chip;
+    aimc_error err;
+    if (aimc_chip_config_load("paper", &chip, &err)) {
+        fprintf(stderr, "bench_tile: %s\n", err.msg);
+        return 2;
+    }
+    char trace[64];
+    snprintf(trace, sizeof trace, "/tmp/bench_tile_%ld.fst", (long)getpid());
+    printf("single-tile cosim, paper preset (%u tiers of %ux%u, %u-cycle MVM, %u-cycle switch), %u tokens x 4 MVMs\n",
+           chip.tile.tiers, chip.tile.rows, chip.tile.cols, chip.tile.mvm_compute_cycles,
+           chip.tile.tier_switch_cycles, tokens);
+    int rc = bench(&chip, "timing only, trace off", tokens, false, NULL);
+    rc |= bench(&chip, "timing only, FST on", tokens, false, trace);
+    remove(trace);
+    rc |= bench(&chip, "numeric 512x512, trace off", tokens / 10, true, NULL);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    printf("peak memory: %.1f MB\n", ru.ru_maxrss / 1024.0);
+    return rc ? 1 : 0;
+}
