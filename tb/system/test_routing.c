@@ -1,0 +1,371 @@
+/* Routing decisions: determinism independent of call order, well-formed routes, and the statistics of each
+ * sampled mode against their definitions (binomial tolerances derived below). */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_main.h"
+#include "rng.h"
+#include "routing.h"
+
+/* A count of n independent trials with success probability p is within 5 standard deviations,
+ * 5 * sqrt(n p (1 - p)), of n p except with probability < 6e-7: a correct sampler essentially never fails,
+ * and a sampler off by a few percent fails at these n. */
+static double binomial_tol(double n, double p) { return 5.0 * sqrt(n * p * (1.0 - p)); }
+
+static aimc_router *make(aimc_routing_mode mode, uint32_t E, uint32_t k, uint32_t layers, uint64_t seed)
+{
+    aimc_routing_params p = {.mode = mode, .experts = E, .top_k = k, .layers = layers, .seed = seed,
+                             .zipf_exponent = 1.2, .partner_prob = 0.6};
+    aimc_error err;
+    aimc_router *r = aimc_router_create(&p, &err);
+    ck_assert_msg(r != NULL, "%s", err.msg);
+    return r;
+}
+
+static void route(const aimc_router *r, uint32_t s, uint32_t t, uint32_t l, aimc_route *out)
+{
+    aimc_error err;
+    ck_assert_msg(aimc_router_route(r, s, t, l, NULL, out, &err) == 0, "%s", err.msg);
+}
+
+/* Distinct experts in range, gates positive, non-increasing (equal gates by id), summing to 1. */
+static void assert_well_formed(const aimc_route *rt, uint32_t E, uint32_t k)
+{
+    ck_assert_uint_eq(rt->k, k);
+    double sum = 0;
+    for (uint32_t i = 0; i < k; i++) {
+        ck_assert_uint_lt(rt->expert[i], E);
+        ck_assert(rt->gate[i] > 0);
+        sum += rt->gate[i];
+        for (uint32_t j = 0; j < i; j++)
+            ck_assert_uint_ne(rt->expert[i], rt->expert[j]);
+        if (i > 0)
+            ck_assert(rt->gate[i - 1] > rt->gate[i] ||
+                      (rt->gate[i - 1] == rt->gate[i] && rt->expert[i - 1] < rt->expert[i]));
+    }
+    ck_assert_double_eq_tol(sum, 1.0, 1e-12);
+}
+
+START_TEST(mode_names_parse_and_unknown_is_one_clear_error)
+{
+    aimc_routing_mode m;
+    aimc_error err;
+    for (int i = 0; i < AIMC_ROUTE_MODE_COUNT; i++) {
+        ck_assert_int_eq(aimc_routing_mode_parse(aimc_routing_mode_name((aimc_routing_mode)i), "x", "y", &m, &err), 0);
+        ck_assert_int_eq(m, i);
+    }
+    ck_assert_int_eq(aimc_routing_mode_parse("zipf", "model.json", "routing.mode", &m, &err), -1);
+    ck_assert_str_eq(err.msg, "model.json: routing.mode: expected a routing mode, one of uniform, skewed, "
+                              "co-selection, computed, replay, found \"zipf\"");
+}
+END_TEST
+
+START_TEST(bad_parameters_are_clear_errors)
+{
+    aimc_error err;
+    aimc_routing_params p = {.mode = AIMC_ROUTE_UNIFORM, .experts = 8, .top_k = 9, .layers = 2};
+    ck_assert_ptr_null(aimc_router_create(&p, &err));
+    ck_assert_str_eq(err.msg, "routing parameters: top_k: expected an integer in [1, 8] (at most the 8 experts), found 9");
+    p.top_k = 2;
+    p.mode = AIMC_ROUTE_COSELECT;
+    p.partner_prob = 1.5;
+    ck_assert_ptr_null(aimc_router_create(&p, &err));
+    ck_assert_str_eq(err.msg, "routing parameters: partner_prob: expected a probability in [0, 1], found 1.5");
+    p.mode = AIMC_ROUTE_SKEWED;
+    p.zipf_exponent = -1;
+    ck_assert_ptr_null(aimc_router_create(&p, &err));
+    ck_assert_str_eq(err.msg, "routing parameters: zipf_exponent: expected a number in [0, 100], found -1");
+    p.mode = AIMC_ROUTE_COMPUTED;
+    p.d_model = 4;
+    ck_assert_ptr_null(aimc_router_create(&p, &err));
+    ck_assert_str_eq(err.msg, "routing parameters: router_weights: expected router weights for computed routing");
+    p.mode = AIMC_ROUTE_UNIFORM;
+    aimc_router *r = aimc_router_create(&p, &err);
+    ck_assert_ptr_nonnull(r);
+    aimc_route rt;
+    ck_assert_int_eq(aimc_router_route(r, 0, 0, 2, NULL, &rt, &err), -1);
+    ck_assert_str_eq(err.msg, "routing: MoE layer 2 asked for, the router has layers 0..1");
+    aimc_router_destroy(r);
+}
+END_TEST
+
+static int same_route(const aimc_route *a, const aimc_route *b)
+{
+    if (a->k != b->k)
+        return 0;
+    for (uint32_t i = 0; i < a->k; i++)
+        if (a->expert[i] != b->expert[i] || memcmp(&a->gate[i], &b->gate[i], sizeof(double)) != 0)
+            return 0;
+    return 1;
+}
+
+/* Every decision of a grid, asked for in order, then again from a fresh router in a shuffled order with
+ * other decisions interleaved: identical experts and bit-identical gates. */
+static void check_order_independence(aimc_routing_mode mode, unsigned long seed)
+{
+    enum { S = 3, T = 40, L = 4, N = S * T * L };
+    static aimc_route first[N];
+    aimc_router *a = make(mode, 32, 4, L, 77);
+    for (int i = 0; i < N; i++)
+        route(a, i / (T * L), (i / L) % T, i % L, &first[i]);
+    aimc_router_destroy(a);
+
+    int order[N];
+    for (int i = 0; i < N; i++)
+        order[i] = i;
+    aimc_rng *g = aimc_rng_create(seed);
+    for (int i = N - 1; i > 0; i--) {
+        int j = (int)aimc_rng_uniform_int(g, (uint32_t)i + 1), t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+    }
+    aimc_router *b = make(mode, 32, 4, L, 77);
+    for (int n = 0; n < N; n++) {
+        int i = order[n];
+        aimc_route noise, again;
+        route(b, aimc_rng_uniform_int(g, 100), aimc_rng_uniform_int(g, 1000), aimc_rng_uniform_int(g, L), &noise);
+        route(b, i / (T * L), (i / L) % T, i % L, &again);
+        ck_assert(same_route(&again, &first[i]));
+    }
+    aimc_rng_destroy(g);
+    /* another seed gives other decisions */
+    aimc_router *c = make(mode, 32, 4, L, 78);
+    int differ = 0;
+    for (int i = 0; i < N; i++) {
+        aimc_route rt;
+        route(c, i / (T * L), (i / L) % T, i % L, &rt);
+        differ += !same_route(&rt, &first[i]);
+    }
+    ck_assert_int_gt(differ, N / 2);
+    aimc_router_destroy(c);
+}
+
+START_TEST(decisions_do_not_depend_on_call_order)
+{
+    unsigned long seed = aimc_test_seed("decisions_do_not_depend_on_call_order", 20260401);
+    check_order_independence(AIMC_ROUTE_UNIFORM, seed);
+    check_order_independence(AIMC_ROUTE_SKEWED, seed + 1);
+    check_order_independence(AIMC_ROUTE_COSELECT, seed + 2);
+}
+END_TEST
+
+START_TEST(routes_are_distinct_sorted_and_gates_sum_to_one)
+{
+    const aimc_routing_mode modes[3] = {AIMC_ROUTE_UNIFORM, AIMC_ROUTE_SKEWED, AIMC_ROUTE_COSELECT};
+    const uint32_t shapes[4][2] = {{8, 2}, {64, 8}, {5, 5}, {128, 1}};
+    for (int m = 0; m < 3; m++)
+        for (int s = 0; s < 4; s++) {
+            aimc_router *r = make(modes[m], shapes[s][0], shapes[s][1], 3, 5);
+            for (uint32_t t = 0; t < 2000; t++) {
+                aimc_route rt;
+                route(r, t % 7, t, t % 3, &rt);
+                assert_well_formed(&rt, shapes[s][0], shapes[s][1]);
+            }
+            aimc_router_destroy(r);
+        }
+}
+END_TEST
+
+START_TEST(uniform_frequencies_are_binomial)
+{
+    unsigned long seed = aimc_test_seed("uniform_frequencies_are_binomial", 31337);
+    /* E = 16, k = 4: each expert is in a route with probability k/E = 1/4, independently per decision. */
+    const uint32_t E = 16, k = 4, N = 40000;
+    aimc_router *r = make(AIMC_ROUTE_UNIFORM, E, k, 1, seed);
+    double count[16] = {0}, first[16] = {0};
+    for (uint32_t t = 0; t < N; t++) {
+        aimc_route rt;
+        route(r, t % 10, t / 10, 0, &rt);
+        for (uint32_t i = 0; i < k; i++)
+            count[rt.expert[i]]++;
+        first[rt.expert[0]]++;
+    }
+    for (uint32_t e = 0; e < E; e++) {
+        /* 40000 * 1/4 = 10000 +- 5 * sqrt(40000 * 1/4 * 3/4) = +- 433 */
+        ck_assert_msg(fabs(count[e] - N * 0.25) <= binomial_tol(N, 0.25), "expert %u: %g", e, count[e]);
+        /* the highest gate goes to any of them alike: 40000/16 = 2500 +- 5 * sqrt(40000/16 * 15/16) */
+        ck_assert_msg(fabs(first[e] - N / 16.0) <= binomial_tol(N, 1 / 16.0), "expert %u first: %g", e, first[e]);
+    }
+    aimc_router_destroy(r);
+}
+END_TEST
+
+START_TEST(skewed_ranks_follow_zipf)
+{
+    unsigned long seed = aimc_test_seed("skewed_ranks_follow_zipf", 4242);
+    /* k = 1: P(rank r) = r^-s / H, H = sum_{r=1..8} r^-s with s = 1.2 */
+    const uint32_t E = 8, N = 60000;
+    aimc_router *r = make(AIMC_ROUTE_SKEWED, E, 1, 4, seed);
+    double H = 0;
+    for (uint32_t q = 1; q <= E; q++)
+        H += pow(q, -1.2);
+    for (uint32_t layer = 0; layer < 4; layer++) {
+        double count[8] = {0};
+        for (uint32_t t = 0; t < N; t++) {
+            aimc_route rt;
+            route(r, 0, t, layer, &rt);
+            count[rt.expert[0]]++;
+        }
+        for (uint32_t q = 0; q < E; q++) {
+            double p = pow(q + 1, -1.2) / H;
+            double c = count[aimc_router_expert_at_rank(r, layer, q)];
+            ck_assert_msg(fabs(c - N * p) <= binomial_tol(N, p), "layer %u rank %u: %g, expected %g", layer, q + 1, c,
+                          N * p);
+        }
+    }
+    /* the popularity order is a permutation, redrawn per layer */
+    int same = 1;
+    for (uint32_t layer = 0; layer < 4; layer++) {
+        int seen[8] = {0};
+        for (uint32_t q = 0; q < E; q++)
+            seen[aimc_router_expert_at_rank(r, layer, q)]++;
+        for (uint32_t e = 0; e < E; e++)
+            ck_assert_int_eq(seen[e], 1);
+        for (uint32_t q = 0; q < E; q++)
+            same &= aimc_router_expert_at_rank(r, layer, q) == aimc_router_expert_at_rank(r, 0, q);
+    }
+    ck_assert(!same);
+    aimc_router_destroy(r);
+}
+END_TEST
+
+START_TEST(skewed_top_k_samples_without_replacement)
+{
+    unsigned long seed = aimc_test_seed("skewed_top_k_samples_without_replacement", 99);
+    /* E = 5, k = 3, s = 1.2: the exact inclusion probability of each rank, by enumerating every ordered triple
+     * (a, b, c): P = w_a/W * w_b/(W - w_a) * w_c/(W - w_a - w_b). */
+    const uint32_t E = 5, N = 60000;
+    double w[5], W = 0, incl[5] = {0};
+    for (uint32_t q = 0; q < E; q++)
+        W += w[q] = pow(q + 1, -1.2);
+    for (uint32_t a = 0; a < E; a++)
+        for (uint32_t b = 0; b < E; b++)
+            for (uint32_t c = 0; c < E; c++) {
+                if (a == b || b == c || a == c)
+                    continue;
+                double p = w[a] / W * w[b] / (W - w[a]) * w[c] / (W - w[a] - w[b]);
+                incl[a] += p;
+                incl[b] += p;
+                incl[c] += p;
+            }
+    aimc_router *r = make(AIMC_ROUTE_SKEWED, E, 3, 1, seed);
+    double count[5] = {0};
+    for (uint32_t t = 0; t < N; t++) {
+        aimc_route rt;
+        route(r, t, 0, 0, &rt);
+        for (int i = 0; i < 3; i++)
+            count[rt.expert[i]]++;
+    }
+    for (uint32_t q = 0; q < E; q++) {
+        double c = count[aimc_router_expert_at_rank(r, 0, q)];
+        ck_assert_msg(fabs(c - N * incl[q]) <= binomial_tol(N, incl[q]), "rank %u: %g, expected %g", q + 1, c,
+                      N * incl[q]);
+    }
+    aimc_router_destroy(r);
+}
+END_TEST
+
+static double coselection_rate(double p, uint64_t seed, uint32_t N)
+{
+    aimc_routing_params prm = {.mode = AIMC_ROUTE_COSELECT, .experts = 16, .top_k = 2, .layers = 2, .seed = seed,
+                               .partner_prob = p};
+    aimc_error err;
+    aimc_router *r = aimc_router_create(&prm, &err);
+    ck_assert_msg(r != NULL, "%s", err.msg);
+    uint32_t hits = 0;
+    for (uint32_t t = 0; t < N; t++) {
+        aimc_route rt;
+        route(r, t % 3, t, t % 2, &rt);
+        hits += rt.expert[1] == aimc_router_partner(r, t % 2, rt.expert[0]);
+    }
+    aimc_router_destroy(r);
+    return (double)hits / N;
+}
+
+START_TEST(coselection_rate_matches_its_parameter)
+{
+    unsigned long seed = aimc_test_seed("coselection_rate_matches_its_parameter", 2718);
+    const uint32_t N = 40000;
+    /* p = 0.6: 0.6 +- 5 * sqrt(0.6 * 0.4 / 40000) = +- 0.0122 */
+    double rate = coselection_rate(0.6, seed, N);
+    ck_assert_msg(fabs(rate - 0.6) <= binomial_tol(N, 0.6) / N, "rate %g", rate);
+    /* the partner is excluded from the non-partner draw, so the ends are exact */
+    ck_assert_double_eq(coselection_rate(0.0, seed, 5000), 0.0);
+    ck_assert_double_eq(coselection_rate(1.0, seed, 5000), 1.0);
+    /* the pairing is a fixed-point-free involution for even E */
+    aimc_router *r = make(AIMC_ROUTE_COSELECT, 16, 2, 2, seed);
+    for (uint32_t l = 0; l < 2; l++)
+        for (uint32_t e = 0; e < 16; e++) {
+            uint32_t m = aimc_router_partner(r, l, e);
+            ck_assert_uint_lt(m, 16);
+            ck_assert_uint_ne(m, e);
+            ck_assert_uint_eq(aimc_router_partner(r, l, m), e);
+        }
+    aimc_router_destroy(r);
+    /* odd E: exactly one expert has no partner */
+    r = make(AIMC_ROUTE_COSELECT, 7, 2, 1, seed);
+    int alone = 0;
+    for (uint32_t e = 0; e < 7; e++)
+        alone += aimc_router_partner(r, 0, e) == UINT32_MAX;
+    ck_assert_int_eq(alone, 1);
+    aimc_router_destroy(r);
+}
+END_TEST
+
+START_TEST(computed_routing_is_top_k_of_softmax)
+{
+    /* W_r rows (E = 4, d = 2) and h = (1, 2): logits (1, 2, 3, -1) */
+    static const float w[8] = {1, 0, 0, 1, 1, 1, -1, 0};
+    static const float h[2] = {1, 2};
+    const float *layers[1] = {w};
+    aimc_routing_params p = {.mode = AIMC_ROUTE_COMPUTED, .experts = 4, .top_k = 2, .layers = 1, .d_model = 2,
+                             .router_weights = layers};
+    aimc_error err;
+    aimc_router *r = aimc_router_create(&p, &err);
+    ck_assert_msg(r != NULL, "%s", err.msg);
+    aimc_route rt;
+    ck_assert_int_eq(aimc_router_route(r, 0, 0, 0, h, &rt, &err), 0);
+    /* top-2: expert 2 (logit 3), expert 1 (logit 2); gates e^3/(e^3+e^2) = 1/(1+e^-1) and 1/(1+e) */
+    ck_assert_uint_eq(rt.expert[0], 2);
+    ck_assert_uint_eq(rt.expert[1], 1);
+    ck_assert_double_eq_tol(rt.gate[0], 0.7310585786300049, 1e-12);
+    ck_assert_double_eq_tol(rt.gate[1], 0.2689414213699951, 1e-12);
+    ck_assert_int_eq(aimc_router_route(r, 0, 0, 0, NULL, &rt, &err), -1);
+    ck_assert_str_eq(err.msg, "routing: computed routing needs the hidden vector (sequence 0, token 0, layer 0)");
+    aimc_router_destroy(r);
+
+    /* ties: equal logits go to the lower expert id, with equal gates */
+    static const float tie[8] = {0, 1, 5, 0, 0, 1, 0, 1};
+    static const float h2[2] = {0, 1}; /* logits (1, 0, 1, 1) */
+    layers[0] = tie;
+    p.top_k = 2;
+    r = aimc_router_create(&p, &err);
+    ck_assert_int_eq(aimc_router_route(r, 0, 0, 0, h2, &rt, &err), 0);
+    ck_assert_uint_eq(rt.expert[0], 0);
+    ck_assert_uint_eq(rt.expert[1], 2);
+    ck_assert_double_eq(rt.gate[0], 0.5);
+    ck_assert_double_eq(rt.gate[1], 0.5);
+    aimc_router_destroy(r);
+}
+END_TEST
+
+Suite *aimc_test_suite(void)
+{
+    Suite *s = suite_create("routing");
+    TCase *tc = tcase_create("routing");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, mode_names_parse_and_unknown_is_one_clear_error);
+    tcase_add_test(tc, bad_parameters_are_clear_errors);
+    tcase_add_test(tc, decisions_do_not_depend_on_call_order);
+    tcase_add_test(tc, routes_are_distinct_sorted_and_gates_sum_to_one);
+    tcase_add_test(tc, uniform_frequencies_are_binomial);
+    tcase_add_test(tc, skewed_ranks_follow_zipf);
+    tcase_add_test(tc, skewed_top_k_samples_without_replacement);
+    tcase_add_test(tc, coselection_rate_matches_its_parameter);
+    tcase_add_test(tc, computed_routing_is_top_k_of_softmax);
+    suite_add_tcase(s, tc);
+    return s;
+}
