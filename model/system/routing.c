@@ -70,7 +70,7 @@ static int check_params(const aimc_routing_params *p, aimc_error *err)
         return aimc_fail_field(err, where, "top_k", "an integer in [1, %u] (at most the %u experts), found %u", kmax,
                                p->experts, p->top_k);
     if (p->layers < 1)
-        return aimc_fail_field(err, where, "layers", "at least 1 MoE layer, found 0");
+        return aimc_fail_field(err, where, "layers", "at least 1 layer, found 0");
     if (p->mode == AIMC_ROUTE_SKEWED && !(p->zipf_exponent >= 0 && p->zipf_exponent <= 100))
         return aimc_fail_field(err, where, "zipf_exponent", "a number in [0, 100], found %g", p->zipf_exponent);
     if (p->mode == AIMC_ROUTE_COSELECT && !(p->partner_prob >= 0 && p->partner_prob <= 1))
@@ -80,9 +80,6 @@ static int check_params(const aimc_routing_params *p, aimc_error *err)
             return aimc_fail_field(err, where, "d_model", "at least 1 for computed routing, found 0");
         if (!p->router_weights)
             return aimc_fail_field(err, where, "router_weights", "router weights for computed routing");
-        for (uint32_t l = 0; l < p->layers; l++)
-            if (!p->router_weights[l])
-                return aimc_fail_field(err, where, "router_weights", "weights for every MoE layer, layer %u has none", l);
     }
     if (p->mode == AIMC_ROUTE_REPLAY && (!p->trace_path || !p->trace_path[0]))
         return aimc_fail_field(err, where, "trace_path", "a routing trace file for replay");
@@ -328,13 +325,15 @@ int aimc_router_route(const aimc_router *r, uint32_t sequence, uint32_t token, u
 {
     const aimc_routing_params *p = &r->p;
     if (layer >= p->layers)
-        return aimc_fail(err, "routing: MoE layer %u asked for, the router has layers 0..%u", layer, p->layers - 1);
+        return aimc_fail(err, "routing: layer %u asked for, the router has layers 0..%u", layer, p->layers - 1);
     uint32_t pick[AIMC_ROUTE_MAX_K];
     double logit[AIMC_ROUTE_MAX_K];
     if (p->mode == AIMC_ROUTE_COMPUTED) {
         if (!hidden)
             return aimc_fail(err, "routing: computed routing needs the hidden vector (sequence %u, token %u, layer %u)",
                              sequence, token, layer);
+        if (!p->router_weights[layer])
+            return aimc_fail(err, "routing: layer %u has no router weights (not an MoE layer?)", layer);
         float logits[AIMC_ROUTE_MAX_EXPERTS];
         cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)p->experts, (int)p->d_model, 1.0f, p->router_weights[layer],
                     (int)p->d_model, hidden, 1, 0.0f, logits, 1);

@@ -47,11 +47,13 @@ typedef struct {
     aimc_routing_mode mode;
     uint32_t experts; /* routed experts per MoE layer, E (1..AIMC_ROUTE_MAX_EXPERTS) */
     uint32_t top_k;   /* 1..min(E, AIMC_ROUTE_MAX_K) */
-    uint32_t layers;  /* MoE layers; decisions are asked for layer 0..layers-1 */
+    uint32_t layers;  /* layers of the model; a decision is asked for by the model's layer index 0..layers-1
+                       * (dense layers are simply never asked for) */
     uint64_t seed;
     double zipf_exponent; /* skewed: s >= 0 (0 is uniform popularity) */
     double partner_prob;  /* co-selection: p in [0, 1] */
-    /* computed: router weights of each MoE layer, E x d_model row-major; borrowed, must outlive the router */
+    /* computed: router weights per layer (NULL for dense layers), E x d_model row-major; borrowed, must outlive
+     * the router */
     uint32_t d_model;
     const float *const *router_weights;
     /* replay: the routing trace file */

@@ -87,7 +87,7 @@ START_TEST(bad_parameters_are_clear_errors)
     ck_assert_ptr_nonnull(r);
     aimc_route rt;
     ck_assert_int_eq(aimc_router_route(r, 0, 0, 2, NULL, &rt, &err), -1);
-    ck_assert_str_eq(err.msg, "routing: MoE layer 2 asked for, the router has layers 0..1");
+    ck_assert_str_eq(err.msg, "routing: layer 2 asked for, the router has layers 0..1");
     aimc_router_destroy(r);
 }
 END_TEST
@@ -336,6 +336,20 @@ START_TEST(computed_routing_is_top_k_of_softmax)
     ck_assert_int_eq(aimc_router_route(r, 0, 0, 0, NULL, &rt, &err), -1);
     ck_assert_str_eq(err.msg, "routing: computed routing needs the hidden vector (sequence 0, token 0, layer 0)");
     aimc_router_destroy(r);
+
+    /* a dense layer (no router weights) is never routed */
+    const float *two[2] = {NULL, w};
+    p.layers = 2;
+    p.router_weights = two;
+    r = aimc_router_create(&p, &err);
+    ck_assert_msg(r != NULL, "%s", err.msg);
+    ck_assert_int_eq(aimc_router_route(r, 0, 0, 1, h, &rt, &err), 0);
+    ck_assert_uint_eq(rt.expert[0], 2);
+    ck_assert_int_eq(aimc_router_route(r, 0, 0, 0, h, &rt, &err), -1);
+    ck_assert_str_eq(err.msg, "routing: layer 0 has no router weights (not an MoE layer?)");
+    aimc_router_destroy(r);
+    p.layers = 1;
+    p.router_weights = layers;
 
     /* ties: equal logits go to the lower expert id, with equal gates */
     static const float tie[8] = {0, 1, 5, 0, 0, 1, 0, 1};
