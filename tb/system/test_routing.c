@@ -131,6 +131,7 @@ static void check_order_independence(aimc_routing_mode mode, unsigned long seed)
         ck_assert(same_route(&again, &first[i]));
     }
     aimc_rng_destroy(g);
+    aimc_router_destroy(b);
     /* another seed gives other decisions */
     aimc_router *c = make(mode, 32, 4, L, 78);
     int differ = 0;
