@@ -7,7 +7,7 @@
 
 #include "json_config.h"
 #include "output_file.h"
-#include "rng.h"
+#include "routing.h"
 
 #define FORMAT "aimc3d-routing-trace/1"
 
@@ -15,12 +15,17 @@ struct aimc_routing_trace {
     aimc_moe_model model;
     uint32_t moe_layers, top_k;
     uint32_t tokens, capacity;
+    uint32_t next_layer; /* the MoE layer the next record of token `tokens` is for */
     uint32_t *experts; /* [token][moe layer][k] */
     float *gates;
 };
 
-static aimc_routing_trace *trace_new(const aimc_moe_model *m, aimc_error *err)
+aimc_routing_trace *aimc_routing_trace_create(const aimc_moe_model *m, aimc_error *err)
 {
+    if (m->experts == 0) {
+        aimc_fail(err, "routing trace: model %s is dense: it has no routing to trace", m->name);
+        return NULL;
+    }
     aimc_routing_trace *t = calloc(1, sizeof *t);
     if (!t) {
         aimc_fail(err, "routing trace: out of memory");
@@ -29,6 +34,7 @@ static aimc_routing_trace *trace_new(const aimc_moe_model *m, aimc_error *err)
     t->model = *m;
     t->moe_layers = aimc_moe_model_moe_layers(m);
     t->top_k = m->top_k;
+    t->next_layer = m->dense_layers;
     return t;
 }
 
@@ -117,13 +123,75 @@ void aimc_routing_trace_coselection(const aimc_routing_trace *t, uint32_t layer,
     }
 }
 
+/* ---- appending ---- */
+
+static int check_record(const aimc_routing_trace *t, const char *where, uint32_t token, uint32_t layer,
+                        const uint32_t *experts, const double *gates, aimc_error *err)
+{
+    if (token != t->tokens)
+        return aimc_fail_field(err, where, "token", "%u (records go token by token from 0), found %u", t->tokens, token);
+    if (layer != t->next_layer)
+        return aimc_fail_field(err, where, "layer", "%u (each token's MoE layers in increasing order), found %u",
+                               t->next_layer, layer);
+    for (uint32_t i = 0; i < t->top_k; i++) {
+        if (experts[i] >= t->model.experts)
+            return aimc_fail_field(err, where, "experts", "expert ids in [0, %u), found %u", t->model.experts,
+                                   experts[i]);
+        for (uint32_t j = 0; j < i; j++)
+            if (experts[j] == experts[i])
+                return aimc_fail_field(err, where, "experts", "distinct expert ids, found %u twice", experts[i]);
+        if (!(gates[i] >= 0 && isfinite(gates[i])))
+            return aimc_fail_field(err, where, "gates", "finite numbers >= 0, found %g", gates[i]);
+    }
+    return 0;
+}
+
+static int append_at(aimc_routing_trace *t, const char *where, uint32_t token, uint32_t layer,
+                     const uint32_t *experts, const double *gates, aimc_error *err)
+{
+    if (check_record(t, where, token, layer, experts, gates, err) || reserve(t, t->tokens + 1, err))
+        return -1;
+    size_t at = record_at(t, token, layer);
+    for (uint32_t i = 0; i < t->top_k; i++) {
+        t->experts[at + i] = experts[i];
+        t->gates[at + i] = (float)gates[i];
+    }
+    if (++t->next_layer == t->model.layers) {
+        t->tokens++;
+        t->next_layer = t->model.dense_layers;
+    }
+    return 0;
+}
+
+int aimc_routing_trace_append(aimc_routing_trace *t, uint32_t token, uint32_t layer, const uint32_t *experts,
+                              const double *gates, aimc_error *err)
+{
+    return append_at(t, "routing trace", token, layer, experts, gates, err);
+}
+
+aimc_routing_trace *aimc_routing_trace_from_router(const aimc_moe_model *m, const aimc_router *r, uint32_t tokens,
+                                                   aimc_error *err)
+{
+    aimc_routing_trace *t = aimc_routing_trace_create(m, err);
+    for (uint32_t tok = 0; t && tok < tokens; tok++)
+        for (uint32_t l = m->dense_layers; l < m->layers; l++) {
+            aimc_route route;
+            if (aimc_router_route(r, 0, tok, l, NULL, &route, err) ||
+                aimc_routing_trace_append(t, tok, l, route.expert, route.gate, err)) {
+                aimc_routing_trace_destroy(t);
+                return NULL;
+            }
+        }
+    return t;
+}
+
 /* ---- reading ---- */
 
 typedef struct {
     const char *file;
     long line;
+    char where[600]; /* "file:line" */
     aimc_routing_trace *t;
-    uint32_t token, layer; /* the record expected next */
 } reader;
 
 static json_object *parse_line(const reader *r, const char *text, size_t len, aimc_error *err)
@@ -148,31 +216,27 @@ static json_object *parse_line(const reader *r, const char *text, size_t len, ai
     }
     json_tokener_free(tok);
     if (!o)
-        aimc_fail(err, "%s:%ld:%zu: malformed JSON: %s", r->file, r->line, end + 1, why);
+        aimc_fail(err, "%s:%zu: malformed JSON: %s", r->where, end + 1, why);
     return o;
 }
 
 static int header_field(const reader *r, json_object *o, const char *key, uint32_t expected, aimc_error *err)
 {
-    char where[600];
-    snprintf(where, sizeof where, "%s:%ld", r->file, r->line);
     long v;
-    if (aimc_json_get_int(o, (aimc_json_where){where, ""}, key, 0, 1L << 30, &v, err))
+    if (aimc_json_get_int(o, (aimc_json_where){r->where, ""}, key, 0, 1L << 30, &v, err))
         return -1;
     if ((uint32_t)v != expected)
-        return aimc_fail_field(err, where, key, "%u (the model %s has that), found %ld", expected, r->t->model.name, v);
+        return aimc_fail_field(err, r->where, key, "%u (the model %s has that), found %ld", expected, r->t->model.name, v);
     return 0;
 }
 
 static int read_header(const reader *r, json_object *o, aimc_error *err)
 {
-    char where[600];
-    snprintf(where, sizeof where, "%s:%ld", r->file, r->line);
     const char *format;
-    if (aimc_json_get_string(o, (aimc_json_where){where, ""}, "format", &format, err))
+    if (aimc_json_get_string(o, (aimc_json_where){r->where, ""}, "format", &format, err))
         return -1;
     if (strcmp(format, FORMAT) != 0)
-        return aimc_fail_field(err, where, "format", "\"" FORMAT "\", found \"%s\"", format);
+        return aimc_fail_field(err, r->where, "format", "\"" FORMAT "\", found \"%s\"", format);
     const aimc_moe_model *m = &r->t->model;
     return header_field(r, o, "layers", m->layers, err) || header_field(r, o, "experts", m->experts, err) ||
                    header_field(r, o, "top_k", m->top_k, err)
@@ -180,61 +244,38 @@ static int read_header(const reader *r, json_object *o, aimc_error *err)
                : 0;
 }
 
-/* experts: top_k distinct ids < experts; gates: top_k finite numbers >= 0. */
-static int read_choices(const reader *r, json_object *o, uint32_t *experts, float *gates, aimc_error *err)
+/* A list of top_k numbers; ids must be whole. */
+static int read_list(const reader *r, json_object *o, const char *key, bool ids, double *out, aimc_error *err)
 {
-    char where[600];
-    snprintf(where, sizeof where, "%s:%ld", r->file, r->line);
-    uint32_t k = r->t->top_k, E = r->t->model.experts;
-    json_object *ea, *ga;
-    if (!json_object_object_get_ex(o, "experts", &ea) || !json_object_is_type(ea, json_type_array) ||
-        json_object_array_length(ea) != k)
-        return aimc_fail_field(err, where, "experts", "a list of top_k = %u expert ids", k);
-    if (!json_object_object_get_ex(o, "gates", &ga) || !json_object_is_type(ga, json_type_array) ||
-        json_object_array_length(ga) != k)
-        return aimc_fail_field(err, where, "gates", "a list of top_k = %u gate values", k);
+    json_object *a;
+    uint32_t k = r->t->top_k;
+    const char *what = ids ? "a list of top_k = %u expert ids" : "a list of top_k = %u gate values";
+    if (!json_object_object_get_ex(o, key, &a) || !json_object_is_type(a, json_type_array) ||
+        json_object_array_length(a) != k)
+        return aimc_fail_field(err, r->where, key, what, k);
     for (uint32_t i = 0; i < k; i++) {
-        json_object *e = json_object_array_get_idx(ea, i), *g = json_object_array_get_idx(ga, i);
-        int64_t id = json_object_is_type(e, json_type_int) ? json_object_get_int64(e) : -1;
-        if (id < 0 || id >= E)
-            return aimc_fail_field(err, where, "experts", "expert ids in [0, %u)", E);
-        for (uint32_t j = 0; j < i; j++)
-            if (experts[j] == (uint32_t)id)
-                return aimc_fail_field(err, where, "experts", "distinct expert ids, found %u twice", experts[j]);
-        double v = json_object_is_type(g, json_type_double) || json_object_is_type(g, json_type_int)
-                       ? json_object_get_double(g) : -1;
-        if (!(v >= 0 && isfinite(v)))
-            return aimc_fail_field(err, where, "gates", "finite numbers >= 0");
-        experts[i] = (uint32_t)id;
-        gates[i] = (float)v;
+        json_object *v = json_object_array_get_idx(a, i);
+        bool number = json_object_is_type(v, json_type_int) || (!ids && json_object_is_type(v, json_type_double));
+        if (!number)
+            return aimc_fail_field(err, r->where, key, what, k);
+        out[i] = json_object_get_double(v);
     }
     return 0;
 }
 
 static int read_record(reader *r, json_object *o, aimc_error *err)
 {
-    char where[600];
-    snprintf(where, sizeof where, "%s:%ld", r->file, r->line);
-    aimc_json_where at = {where, ""};
+    aimc_json_where at = {r->where, ""};
     long token, layer;
+    uint32_t k = r->t->top_k, experts[k];
+    double ids[k], gates[k];
     if (aimc_json_get_int(o, at, "token", 0, UINT32_MAX - 1, &token, err) ||
-        aimc_json_get_int(o, at, "layer", 0, r->t->model.layers, &layer, err))
+        aimc_json_get_int(o, at, "layer", 0, r->t->model.layers, &layer, err) ||
+        read_list(r, o, "experts", true, ids, err) || read_list(r, o, "gates", false, gates, err))
         return -1;
-    if ((uint32_t)token != r->token)
-        return aimc_fail_field(err, where, "token", "%u (records go token by token from 0), found %ld", r->token, token);
-    if ((uint32_t)layer != r->layer)
-        return aimc_fail_field(err, where, "layer", "%u (each token's MoE layers in increasing order), found %ld",
-                               r->layer, layer);
-    if (reserve(r->t, r->token + 1, err))
-        return -1;
-    size_t at_rec = record_at(r->t, r->token, r->layer);
-    if (read_choices(r, o, r->t->experts + at_rec, r->t->gates + at_rec, err))
-        return -1;
-    if (++r->layer == r->t->model.layers) {
-        r->t->tokens = ++r->token;
-        r->layer = r->t->model.dense_layers;
-    }
-    return 0;
+    for (uint32_t i = 0; i < k; i++)
+        experts[i] = ids[i] >= 0 && ids[i] < UINT32_MAX ? (uint32_t)ids[i] : UINT32_MAX;
+    return append_at(r->t, r->where, (uint32_t)token, (uint32_t)layer, experts, gates, err);
 }
 
 static int read_lines(reader *r, FILE *f, aimc_error *err)
@@ -245,8 +286,9 @@ static int read_lines(reader *r, FILE *f, aimc_error *err)
     int rc = 0;
     while (rc == 0 && (n = getline(&line, &cap, f)) > 0) {
         r->line++;
+        snprintf(r->where, sizeof r->where, "%s:%ld", r->file, r->line);
         if (line[n - 1] != '\n') {
-            rc = aimc_fail(err, "%s:%ld: truncated: the last line has no end of line", r->file, r->line);
+            rc = aimc_fail(err, "%s: truncated: the last line has no end of line", r->where);
             break;
         }
         json_object *o = parse_line(r, line, (size_t)n - 1, err);
@@ -258,30 +300,28 @@ static int read_lines(reader *r, FILE *f, aimc_error *err)
         json_object_put(o);
     }
     free(line);
+    const aimc_routing_trace *t = r->t;
     if (rc == 0 && ferror(f))
         rc = aimc_fail(err, "%s: cannot read file", r->file);
     else if (rc == 0 && r->line == 0)
-        rc = aimc_fail(err, "%s:1: expected the header line {\"format\": \"" FORMAT "\", ...}, the file is empty", r->file);
-    else if (rc == 0 && r->layer != r->t->model.dense_layers)
+        rc = aimc_fail(err, "%s:1: expected the header line {\"format\": \"" FORMAT "\", ...}, the file is empty",
+                       r->file);
+    else if (rc == 0 && t->next_layer != t->model.dense_layers)
         rc = aimc_fail(err, "%s:%ld: truncated: token %u stops after layer %u of %u layers", r->file, r->line,
-                       r->token, r->layer - 1, r->t->model.layers);
+                       t->tokens, t->next_layer - 1, t->model.layers);
     return rc;
 }
 
 aimc_routing_trace *aimc_routing_trace_load(const char *path, const aimc_moe_model *m, aimc_error *err)
 {
-    if (m->experts == 0) {
-        aimc_fail(err, "%s: model %s is dense: it has no routing to trace", path, m->name);
-        return NULL;
-    }
     FILE *f = fopen(path, "rb");
     if (!f) {
         aimc_fail(err, "%s: cannot open file", path);
         return NULL;
     }
-    aimc_routing_trace *t = trace_new(m, err);
-    reader r = {path, 0, t, 0, m->dense_layers};
-    if (!t || read_lines(&r, f, err)) {
+    aimc_routing_trace *t = aimc_routing_trace_create(m, err);
+    reader r = {.file = path, .t = t};
+    if (t && read_lines(&r, f, err)) {
         aimc_routing_trace_destroy(t);
         t = NULL;
     }
@@ -314,104 +354,4 @@ int aimc_routing_trace_write(const aimc_routing_trace *t, const char *path, aimc
         }
     }
     return aimc_output_commit(out, err);
-}
-
-/* ---- sampling ---- */
-
-/* Draws k distinct experts in proportion to weight (w is consumed: chosen weights are zeroed). */
-static void draw_without_replacement(aimc_rng *rng, double *w, uint32_t E, double total, uint32_t k, uint32_t *out)
-{
-    for (uint32_t i = 0; i < k; i++) {
-        double u = aimc_rng_uniform(rng) * total, acc = 0;
-        uint32_t pick = E;
-        for (uint32_t e = 0; e < E && pick == E; e++) {
-            acc += w[e];
-            if (w[e] > 0 && u < acc)
-                pick = e;
-        }
-        for (uint32_t e = E; pick == E && e-- > 0;) /* rounding left u at the very end: take the last left */
-            if (w[e] > 0)
-                pick = e;
-        out[i] = pick;
-        total -= w[pick];
-        w[pick] = 0;
-    }
-}
-
-static int by_float_desc(const void *a, const void *b)
-{
-    float x = *(const float *)a, y = *(const float *)b;
-    return x < y ? 1 : x > y ? -1 : 0;
-}
-
-static void random_gates(aimc_rng *rng, uint32_t k, float *g)
-{
-    double sum = 0;
-    for (uint32_t i = 0; i < k; i++)
-        sum += g[i] = (float)(1.0 - aimc_rng_uniform(rng)); /* (0, 1] */
-    for (uint32_t i = 0; i < k; i++)
-        g[i] = (float)(g[i] / sum);
-    qsort(g, k, sizeof *g, by_float_desc);
-}
-
-/* Zipf popularity over a random order of the experts (order is scratch space for E entries). */
-static void popularity(aimc_rng *rng, uint32_t E, double skew, uint32_t *order, double *pop)
-{
-    for (uint32_t e = 0; e < E; e++)
-        order[e] = e;
-    for (uint32_t e = E; e-- > 1;) {
-        uint32_t j = aimc_rng_uniform_int(rng, e + 1), tmp = order[e];
-        order[e] = order[j];
-        order[j] = tmp;
-    }
-    for (uint32_t rank = 0; rank < E; rank++)
-        pop[order[rank]] = pow(rank + 1.0, -skew);
-}
-
-static void sample_tokens(aimc_routing_trace *t, aimc_rng *rng, uint32_t tokens, double skew, uint32_t *order,
-                          double *pop, double *w)
-{
-    uint32_t E = t->model.experts;
-    for (uint32_t j = 0; j < t->moe_layers; j++)
-        popularity(rng, E, skew, order, pop + (size_t)j * E);
-    for (uint32_t tok = 0; tok < tokens; tok++)
-        for (uint32_t j = 0; j < t->moe_layers; j++) {
-            double total = 0;
-            for (uint32_t e = 0; e < E; e++)
-                total += w[e] = pop[(size_t)j * E + e];
-            size_t at = ((size_t)tok * t->moe_layers + j) * t->top_k;
-            draw_without_replacement(rng, w, E, total, t->top_k, t->experts + at);
-            random_gates(rng, t->top_k, t->gates + at);
-        }
-    t->tokens = tokens;
-}
-
-aimc_routing_trace *aimc_routing_trace_sample(const aimc_moe_model *m, uint32_t tokens, double skew, uint64_t seed,
-                                              aimc_error *err)
-{
-    if (m->experts == 0) {
-        aimc_fail(err, "routing trace: model %s is dense: it has no routing to sample", m->name);
-        return NULL;
-    }
-    aimc_routing_trace *t = trace_new(m, err);
-    if (!t)
-        return NULL;
-    uint32_t E = m->experts;
-    aimc_rng *rng = aimc_rng_create(seed);
-    uint32_t *order = malloc(E * sizeof *order);
-    double *pop = malloc((size_t)t->moe_layers * E * sizeof *pop), *w = malloc(E * sizeof *w);
-    int failed = !rng || !order || !pop || !w || reserve(t, tokens, err);
-    if (failed)
-        aimc_fail(err, "routing trace: out of memory for %u sampled tokens", tokens);
-    else
-        sample_tokens(t, rng, tokens, skew, order, pop, w);
-    free(order);
-    free(pop);
-    free(w);
-    aimc_rng_destroy(rng);
-    if (failed) {
-        aimc_routing_trace_destroy(t);
-        return NULL;
-    }
-    return t;
 }

@@ -22,11 +22,20 @@ typedef struct aimc_routing_trace aimc_routing_trace;
 /* Reads a trace for model m (layers, experts and top_k must match the model's).  Errors carry file:line. */
 aimc_routing_trace *aimc_routing_trace_load(const char *path, const aimc_moe_model *m, aimc_error *err);
 
-/* Samples `tokens` tokens: in every MoE layer, expert popularity follows a Zipf law of exponent `skew`
- * (0: uniform) over a seeded random order of the experts; each token draws top_k distinct experts in
- * proportion to popularity, and random gates that sum to 1 (largest first). */
-aimc_routing_trace *aimc_routing_trace_sample(const aimc_moe_model *m, uint32_t tokens, double skew, uint64_t seed,
-                                              aimc_error *err);
+/* An empty trace for model m, filled record by record with aimc_routing_trace_append (for traces recorded
+ * by a run, or sampled by model/system/routing.h). */
+aimc_routing_trace *aimc_routing_trace_create(const aimc_moe_model *m, aimc_error *err);
+/* Appends the record of the next (token, MoE layer), in the file's order: token by token from 0, the MoE
+ * layers of a token in increasing order.  experts: top_k distinct ids < experts; gates: top_k finite
+ * values >= 0.  A token counts once all its MoE layers are in. */
+int aimc_routing_trace_append(aimc_routing_trace *t, uint32_t token, uint32_t layer, const uint32_t *experts,
+                              const double *gates, aimc_error *err);
+
+/* A trace of `tokens` tokens (one sequence) sampled from a router of model/system/routing.h, e.g. in
+ * skewed or co-selection mode: the "sampled statistics" of the co-selection aware mapper. */
+typedef struct aimc_router aimc_router;
+aimc_routing_trace *aimc_routing_trace_from_router(const aimc_moe_model *m, const aimc_router *r, uint32_t tokens,
+                                                   aimc_error *err);
 
 /* Writes the trace in the file format above (atomically). */
 int aimc_routing_trace_write(const aimc_routing_trace *t, const char *path, aimc_error *err);

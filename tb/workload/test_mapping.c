@@ -5,6 +5,7 @@
 
 #include "check_main.h"
 #include "mapping.h"
+#include "routing.h"
 #include "testutil.h"
 
 static aimc_moe_model load(const char *name)
@@ -268,8 +269,13 @@ START_TEST(every_strategy_is_consistent_on_a_real_model)
     double *scores = calloc((size_t)m.layers * m.experts, sizeof *scores);
     aimc_assignment *a = assign(&m, AIMC_SETTING_ALL_ANALOG, 0.125, scores);
     aimc_error err;
-    aimc_routing_trace *tr = aimc_routing_trace_sample(&m, 256, 1.0, 7, &err);
+    aimc_routing_params rp = {.mode = AIMC_ROUTE_SKEWED, .experts = m.experts, .top_k = m.top_k,
+                              .layers = m.layers, .seed = 7, .zipf_exponent = 1.0};
+    aimc_router *router = aimc_router_create(&rp, &err);
+    ck_assert_msg(router != NULL, "%s", err.msg);
+    aimc_routing_trace *tr = aimc_routing_trace_from_router(&m, router, 256, &err);
     ck_assert_msg(tr != NULL, "%s", err.msg);
+    aimc_router_destroy(router);
     /* All analog minus 8 digital experts per MoE layer (56 of 64 stay, each 4x3 + 4x3 + 3x4 = 36 blocks):
      * embedding 200 x 4, LM head 4 x 200, 28 x 4 attention x 16, dense layer 3 x 4 x 22 (10944 = 21.4 x 512),
      * 27 x (router 4 + 56 x 36 + shared 3 x 4 x 6). */
