@@ -7,6 +7,7 @@
 
 #include "rng.h"
 #include "route_stream.h"
+#include "routing_trace.h"
 
 static const char *const mode_names[AIMC_ROUTE_MODE_COUNT] = {
     [AIMC_ROUTE_UNIFORM] = "uniform",   [AIMC_ROUTE_SKEWED] = "skewed", [AIMC_ROUTE_COSELECT] = "co-selection",
@@ -81,8 +82,14 @@ static int check_params(const aimc_routing_params *p, aimc_error *err)
         if (!p->router_weights)
             return aimc_fail_field(err, where, "router_weights", "router weights for computed routing");
     }
-    if (p->mode == AIMC_ROUTE_REPLAY && (!p->trace_path || !p->trace_path[0]))
-        return aimc_fail_field(err, where, "trace_path", "a routing trace file for replay");
+    if (p->mode == AIMC_ROUTE_REPLAY) {
+        const char *name = p->trace_path && p->trace_path[0] ? p->trace_path : "routing trace";
+        if (!p->trace)
+            return aimc_fail_field(err, where, "trace", "a loaded routing trace for replay");
+        if (aimc_routing_trace_top_k(p->trace) != p->top_k)
+            return aimc_fail_field(err, name, "top_k", "%u as the run routes, found %u", p->top_k,
+                                   aimc_routing_trace_top_k(p->trace));
+    }
     return 0;
 }
 
@@ -90,10 +97,6 @@ aimc_router *aimc_router_create(const aimc_routing_params *params, aimc_error *e
 {
     if (check_params(params, err))
         return NULL;
-    if (params->mode == AIMC_ROUTE_REPLAY) {
-        aimc_fail_field(err, params->trace_path, "routing", "a routing trace; replay is not available in this build");
-        return NULL;
-    }
     aimc_router *r = calloc(1, sizeof *r);
     if (!r) {
         aimc_fail(err, "routing: out of memory");
@@ -296,19 +299,12 @@ static void top_k(const float *logits, uint32_t E, uint32_t k, uint32_t *pick, d
     }
 }
 
-/* Softmax over the selected logits, then sort by gate (descending; equal gates by expert id). */
-static void finish_route(uint32_t k, const uint32_t *pick, const double *logit, aimc_route *out)
+/* The route in gate order (descending; equal gates by expert id). */
+static void sort_route(uint32_t k, const uint32_t *pick, const double *gates, aimc_route *out)
 {
-    double max = logit[0], sum = 0;
-    for (uint32_t i = 1; i < k; i++)
-        if (logit[i] > max)
-            max = logit[i];
-    double w[AIMC_ROUTE_MAX_K];
-    for (uint32_t i = 0; i < k; i++)
-        sum += w[i] = exp(logit[i] - max);
     out->k = k;
     for (uint32_t i = 0; i < k; i++) {
-        double gate = w[i] / sum;
+        double gate = gates[i];
         uint32_t j = i;
         while (j > 0 && (out->gate[j - 1] < gate || (out->gate[j - 1] == gate && out->expert[j - 1] > pick[i]))) {
             out->gate[j] = out->gate[j - 1];
@@ -320,6 +316,49 @@ static void finish_route(uint32_t k, const uint32_t *pick, const double *logit, 
     }
 }
 
+/* Softmax over the selected logits, then in gate order. */
+static void finish_route(uint32_t k, const uint32_t *pick, const double *logit, aimc_route *out)
+{
+    double max = logit[0], sum = 0;
+    for (uint32_t i = 1; i < k; i++)
+        if (logit[i] > max)
+            max = logit[i];
+    double w[AIMC_ROUTE_MAX_K];
+    for (uint32_t i = 0; i < k; i++)
+        sum += w[i] = exp(logit[i] - max);
+    for (uint32_t i = 0; i < k; i++)
+        w[i] /= sum;
+    sort_route(k, pick, w, out);
+}
+
+static int replay(const aimc_routing_params *p, uint32_t sequence, uint32_t token, uint32_t layer, aimc_route *out,
+                  aimc_error *err)
+{
+    const char *name = p->trace_path && p->trace_path[0] ? p->trace_path : "routing trace";
+    uint32_t held = aimc_routing_trace_tokens(p->trace);
+    uint64_t per_seq = p->tokens_per_sequence ? p->tokens_per_sequence : held;
+    if (token >= per_seq)
+        return aimc_fail(err, "%s: token %u of sequence %u is past the %llu tokens per sequence it replays", name,
+                         token, sequence, (unsigned long long)per_seq);
+    uint64_t rec = (uint64_t)sequence * per_seq + token;
+    if (rec >= held)
+        return aimc_fail(err, "%s: holds %u tokens; sequence %u token %u needs token %llu (%llu tokens per sequence)",
+                         name, held, sequence, token, (unsigned long long)rec, (unsigned long long)per_seq);
+    const uint32_t *experts = aimc_routing_trace_experts(p->trace, (uint32_t)rec, layer);
+    const float *gates = aimc_routing_trace_gates(p->trace, (uint32_t)rec, layer);
+    if (!experts || !gates)
+        return aimc_fail(err, "%s: layer %u is not an MoE layer of the traced model", name, layer);
+    double g[AIMC_ROUTE_MAX_K];
+    for (uint32_t i = 0; i < p->top_k; i++) {
+        if (experts[i] >= p->experts)
+            return aimc_fail(err, "%s: token %llu layer %u selects expert %u, the model has %u", name,
+                             (unsigned long long)rec, layer, experts[i], p->experts);
+        g[i] = gates[i];
+    }
+    sort_route(p->top_k, experts, g, out);
+    return 0;
+}
+
 int aimc_router_route(const aimc_router *r, uint32_t sequence, uint32_t token, uint32_t layer, const float *hidden,
                       aimc_route *out, aimc_error *err)
 {
@@ -328,6 +367,8 @@ int aimc_router_route(const aimc_router *r, uint32_t sequence, uint32_t token, u
         return aimc_fail(err, "routing: layer %u asked for, the router has layers 0..%u", layer, p->layers - 1);
     uint32_t pick[AIMC_ROUTE_MAX_K];
     double logit[AIMC_ROUTE_MAX_K];
+    if (p->mode == AIMC_ROUTE_REPLAY)
+        return replay(p, sequence, token, layer, out, err);
     if (p->mode == AIMC_ROUTE_COMPUTED) {
         if (!hidden)
             return aimc_fail(err, "routing: computed routing needs the hidden vector (sequence %u, token %u, layer %u)",

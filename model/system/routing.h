@@ -11,7 +11,8 @@
  *                 second is the first's partner with probability p, else uniform over the experts other
  *                 than the first and its partner; later picks continue in pairs the same way
  *   computed      top-k of softmax(W_r h) from the router weights W_r (E x d_model) and the hidden vector h
- *   replay        read from a routing trace file
+ *   replay        the recorded experts and gates of a routing trace, in gate order (gates as recorded, not
+ *                 re-normalised: a trace of a model that does not normalise its top-k gates keeps them)
  *
  * Determinism: each decision draws from its own random stream, keyed by a hash of (seed, sequence, token,
  * layer), so a decision never depends on which decisions were asked for before it, or in what order.
@@ -22,6 +23,8 @@
 #include <stdint.h>
 
 #include "aimc_error.h"
+
+typedef struct aimc_routing_trace aimc_routing_trace; /* model/workload/routing_trace.h */
 
 #define AIMC_ROUTE_MAX_K 64
 #define AIMC_ROUTE_MAX_EXPERTS 4096
@@ -56,7 +59,11 @@ typedef struct {
      * the router */
     uint32_t d_model;
     const float *const *router_weights;
-    /* replay: the routing trace file */
+    /* replay: a routing trace loaded by the caller (model/workload/routing_trace.h, checked against the model
+     * there); borrowed, must outlive the router.  Sequence s, token t replays the trace's token
+     * s * tokens_per_sequence + t (0: the whole trace is one sequence).  trace_path names it in messages. */
+    const aimc_routing_trace *trace;
+    uint32_t tokens_per_sequence;
     const char *trace_path;
 } aimc_routing_params;
 
@@ -73,8 +80,9 @@ aimc_router *aimc_router_create(const aimc_routing_params *params, aimc_error *e
 void aimc_router_destroy(aimc_router *r);
 
 /* The decision for (sequence, token, layer).  hidden (d_model floats) is read in computed mode only and may
- * be NULL otherwise.  Fails on a layer out of range, a missing hidden vector, or a decision the replayed
- * trace does not hold.  A router is never modified by routing: concurrent calls are safe. */
+ * be NULL otherwise.  Fails on a layer out of range, a missing hidden vector or router weights, or a decision
+ * the replayed trace does not hold (past its end, past tokens_per_sequence, not an MoE layer there).
+ * A router is never modified by routing: concurrent calls are safe. */
 int aimc_router_route(const aimc_router *r, uint32_t sequence, uint32_t token, uint32_t layer, const float *hidden,
                       aimc_route *out, aimc_error *err);
 

@@ -5,10 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check_main.h"
+#include "moe_model.h"
 #include "rng.h"
 #include "routing.h"
+#include "routing_trace.h"
 
 /* A count of n independent trials with success probability p is within 5 standard deviations,
  * 5 * sqrt(n p (1 - p)), of n p except with probability < 6e-7: a correct sampler essentially never fails,
@@ -31,8 +34,8 @@ static void route(const aimc_router *r, uint32_t s, uint32_t t, uint32_t l, aimc
     ck_assert_msg(aimc_router_route(r, s, t, l, NULL, out, &err) == 0, "%s", err.msg);
 }
 
-/* Distinct experts in range, gates positive, non-increasing (equal gates by id), summing to 1. */
-static void assert_well_formed(const aimc_route *rt, uint32_t E, uint32_t k)
+/* Distinct experts in range, gates positive, non-increasing (equal gates by id), summing to 1 within tol. */
+static void assert_well_formed_tol(const aimc_route *rt, uint32_t E, uint32_t k, double tol)
 {
     ck_assert_uint_eq(rt->k, k);
     double sum = 0;
@@ -46,8 +49,10 @@ static void assert_well_formed(const aimc_route *rt, uint32_t E, uint32_t k)
             ck_assert(rt->gate[i - 1] > rt->gate[i] ||
                       (rt->gate[i - 1] == rt->gate[i] && rt->expert[i - 1] < rt->expert[i]));
     }
-    ck_assert_double_eq_tol(sum, 1.0, 1e-12);
+    ck_assert_double_eq_tol(sum, 1.0, tol);
 }
+
+static void assert_well_formed(const aimc_route *rt, uint32_t E, uint32_t k) { assert_well_formed_tol(rt, E, k, 1e-12); }
 
 START_TEST(mode_names_parse_and_unknown_is_one_clear_error)
 {
@@ -367,6 +372,128 @@ START_TEST(computed_routing_is_top_k_of_softmax)
 }
 END_TEST
 
+static aimc_router *make_replay(const aimc_routing_trace *t, uint32_t top_k, uint32_t per_seq, aimc_error *err)
+{
+    aimc_routing_params p = {.mode = AIMC_ROUTE_REPLAY, .experts = 4, .top_k = top_k, .layers = 2, .trace = t,
+                             .tokens_per_sequence = per_seq, .trace_path = "trace.jsonl"};
+    return aimc_router_create(&p, err);
+}
+
+/* Writes `text` to a fresh file and loads it as a trace of model m. */
+static aimc_routing_trace *trace_from_text(const aimc_moe_model *m, const char *text)
+{
+    char path[] = "/tmp/aimc3d-trace-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    FILE *f = fdopen(fd, "w");
+    fputs(text, f);
+    fclose(f);
+    aimc_error err;
+    aimc_routing_trace *t = aimc_routing_trace_load(path, m, &err);
+    unlink(path);
+    ck_assert_msg(t != NULL, "%s", err.msg);
+    return t;
+}
+
+START_TEST(replay_reproduces_the_trace)
+{
+    unsigned long seed = aimc_test_seed("replay_reproduces_the_trace", 8080);
+    aimc_moe_model m;
+    aimc_error err;
+    ck_assert_msg(aimc_moe_model_load("tiny-moe", &m, &err) == 0, "%s", err.msg); /* 2 layers, 4 experts, top-2 */
+    /* a 12-token trace: the uniform router's decisions for sequence 9, written out with 9-digit gates */
+    aimc_router *src = make(AIMC_ROUTE_UNIFORM, 4, 2, 2, seed);
+    static char text[8192];
+    size_t n = (size_t)snprintf(text, sizeof text, "{\"format\": \"aimc3d-routing-trace/1\", \"model\": \"tiny-moe\", "
+                                                   "\"layers\": 2, \"experts\": 4, \"top_k\": 2}\n");
+    aimc_route want[12][2];
+    for (uint32_t tok = 0; tok < 12; tok++)
+        for (uint32_t l = 0; l < 2; l++) {
+            route(src, 9, tok, l, &want[tok][l]);
+            n += (size_t)snprintf(text + n, sizeof text - n,
+                                  "{\"token\": %u, \"layer\": %u, \"experts\": [%u, %u], \"gates\": [%.9f, %.9f]}\n", tok, l,
+                                  want[tok][l].expert[0], want[tok][l].expert[1], want[tok][l].gate[0],
+                                  want[tok][l].gate[1]);
+        }
+    aimc_router_destroy(src);
+    aimc_routing_trace *t = trace_from_text(&m, text);
+    /* 3 sequences of 4 tokens: sequence s, token i replays trace token 4 s + i */
+    aimc_router *r = make_replay(t, 2, 4, &err);
+    ck_assert_msg(r != NULL, "%s", err.msg);
+    for (uint32_t s = 0; s < 3; s++)
+        for (uint32_t i = 0; i < 4; i++)
+            for (uint32_t l = 0; l < 2; l++) {
+                aimc_route rt;
+                ck_assert_msg(aimc_router_route(r, s, i, l, NULL, &rt, &err) == 0, "%s", err.msg);
+                const aimc_route *w = &want[4 * s + i][l];
+                ck_assert_uint_eq(rt.k, 2);
+                for (int j = 0; j < 2; j++) {
+                    ck_assert_uint_eq(rt.expert[j], w->expert[j]);
+                    ck_assert_double_eq_tol(rt.gate[j], w->gate[j], 1e-7); /* 9 digits, then float */
+                }
+                assert_well_formed_tol(&rt, 4, 2, 1e-6);
+            }
+    aimc_route rt;
+    ck_assert_int_eq(aimc_router_route(r, 0, 4, 0, NULL, &rt, &err), -1);
+    ck_assert_str_eq(err.msg, "trace.jsonl: token 4 of sequence 0 is past the 4 tokens per sequence it replays");
+    ck_assert_int_eq(aimc_router_route(r, 3, 0, 0, NULL, &rt, &err), -1);
+    ck_assert_str_eq(err.msg, "trace.jsonl: holds 12 tokens; sequence 3 token 0 needs token 12 (4 tokens per sequence)");
+    aimc_router_destroy(r);
+    /* tokens_per_sequence 0: the whole trace is sequence 0 */
+    r = make_replay(t, 2, 0, &err);
+    ck_assert_int_eq(aimc_router_route(r, 0, 11, 1, NULL, &rt, &err), 0);
+    ck_assert_uint_eq(rt.expert[0], want[11][1].expert[0]);
+    ck_assert_int_eq(aimc_router_route(r, 1, 0, 0, NULL, &rt, &err), -1);
+    aimc_router_destroy(r);
+    /* the trace's top-k must be the run's */
+    ck_assert_ptr_null(make_replay(t, 1, 4, &err));
+    ck_assert_str_eq(err.msg, "trace.jsonl: top_k: expected 1 as the run routes, found 2");
+    aimc_routing_trace_destroy(t);
+}
+END_TEST
+
+START_TEST(replay_sorts_by_gate_and_keeps_recorded_gates)
+{
+    aimc_moe_model m;
+    aimc_error err;
+    ck_assert_msg(aimc_moe_model_load("tiny-moe", &m, &err) == 0, "%s", err.msg);
+    /* gates listed smallest first, and (layer 1) not summing to 1, as a model without top-k normalisation */
+    aimc_routing_trace *t = trace_from_text(&m,
+        "{\"format\": \"aimc3d-routing-trace/1\", \"model\": \"tiny-moe\", \"layers\": 2, \"experts\": 4, \"top_k\": 2}\n"
+        "{\"token\": 0, \"layer\": 0, \"experts\": [1, 3], \"gates\": [0.25, 0.75]}\n"
+        "{\"token\": 0, \"layer\": 1, \"experts\": [2, 0], \"gates\": [0.125, 0.5]}\n");
+    aimc_router *r = make_replay(t, 2, 0, &err);
+    ck_assert_msg(r != NULL, "%s", err.msg);
+    aimc_route rt;
+    ck_assert_int_eq(aimc_router_route(r, 0, 0, 0, NULL, &rt, &err), 0);
+    ck_assert_uint_eq(rt.expert[0], 3);
+    ck_assert_double_eq(rt.gate[0], 0.75);
+    ck_assert_uint_eq(rt.expert[1], 1);
+    ck_assert_double_eq(rt.gate[1], 0.25);
+    ck_assert_int_eq(aimc_router_route(r, 0, 0, 1, NULL, &rt, &err), 0);
+    ck_assert_uint_eq(rt.expert[0], 0);
+    ck_assert_double_eq(rt.gate[0], 0.5);
+    ck_assert_uint_eq(rt.expert[1], 2);
+    ck_assert_double_eq(rt.gate[1], 0.125);
+    aimc_router_destroy(r);
+    aimc_routing_trace_destroy(t);
+
+    /* a dense first layer has no record to replay */
+    m.dense_layers = 1;
+    m.dense_hidden = 128;
+    t = trace_from_text(&m,
+        "{\"format\": \"aimc3d-routing-trace/1\", \"model\": \"tiny-moe\", \"layers\": 2, \"experts\": 4, \"top_k\": 2}\n"
+        "{\"token\": 0, \"layer\": 1, \"experts\": [2, 0], \"gates\": [0.5, 0.5]}\n");
+    r = make_replay(t, 2, 0, &err);
+    ck_assert_int_eq(aimc_router_route(r, 0, 0, 1, NULL, &rt, &err), 0);
+    ck_assert_uint_eq(rt.expert[0], 0); /* equal gates: lower id first */
+    ck_assert_int_eq(aimc_router_route(r, 0, 0, 0, NULL, &rt, &err), -1);
+    ck_assert_str_eq(err.msg, "trace.jsonl: layer 0 is not an MoE layer of the traced model");
+    aimc_router_destroy(r);
+    aimc_routing_trace_destroy(t);
+}
+END_TEST
+
 Suite *aimc_test_suite(void)
 {
     Suite *s = suite_create("routing");
@@ -381,6 +508,8 @@ Suite *aimc_test_suite(void)
     tcase_add_test(tc, skewed_top_k_samples_without_replacement);
     tcase_add_test(tc, coselection_rate_matches_its_parameter);
     tcase_add_test(tc, computed_routing_is_top_k_of_softmax);
+    tcase_add_test(tc, replay_reproduces_the_trace);
+    tcase_add_test(tc, replay_sorts_by_gate_and_keeps_recorded_gates);
     suite_add_tcase(s, tc);
     return s;
 }
