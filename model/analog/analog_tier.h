@@ -24,8 +24,10 @@
 
 typedef struct aimc_analog_tier aimc_analog_tier;
 
-/* Per-MVM noise comes from this many fixed GSL streams, each owning a fixed slice of the columns, so the
- * numbers do not depend on how MVMs are batched. */
+/* Per-MVM noise comes from this many fixed GSL streams, each owning a fixed slice of the columns and drawing
+ * in MVM order, so the noise draws do not depend on how MVMs are batched (the noise-free charges may differ
+ * by float rounding between an SGEMM of a batch and an SGEMV of one MVM).  Large batches run the lanes on
+ * threads; the numbers are the same either way. */
 #define AIMC_ANALOG_TIER_LANES 2
 
 aimc_analog_tier *aimc_analog_tier_create(const aimc_periphery_config *cfg, aimc_error *err);

@@ -2,6 +2,7 @@
 
 #include <gsl/gsl_randist.h>
 #include <math.h>
+#include <string.h>
 
 void aimc_dac_init(aimc_dac *dac, const aimc_periphery_config *cfg)
 {
@@ -128,6 +129,22 @@ int32_t aimc_adc_sar_convert(const aimc_adc *adc, double v)
     return (int32_t)result - (int32_t)adc->half;
 }
 
+/* Branch-free quantization of a float charge: the scaled guess clamped into [1, top - 1], then corrected by
+ * the two decision levels around it.  The guess is within one code of the answer (the scaling's rounding is
+ * far below a code), so the result is exactly the largest t whose level v reaches; a NaN fails every
+ * comparison and lands on 0, as in settle(). */
+static inline uint32_t quantize_fast(const aimc_adc *adc, double inv_lsb, double offset, uint32_t top, double v)
+{
+    double x = v * inv_lsb + offset;
+    double xc = x >= 1.0 ? (x <= (double)(top - 1) ? x : (double)(top - 1)) : 1.0;
+    uint32_t t0 = (uint32_t)xc;
+    return t0 - (uint32_t)!compare(adc, v, t0) + (uint32_t)compare(adc, v, t0 + 1);
+}
+
+/* Conversions are done in chunks: first the chunk's Gaussians (the GSL calls in a tight loop), then the
+ * arithmetic and the quantization without calls in between. */
+#define CHUNK 256
+
 size_t aimc_adc_convert_block(const aimc_adc *adc, gsl_rng *rng, const float *mean, const float *var, size_t ld,
                               size_t n_mvms, size_t j0, size_t j1, int16_t *codes, float *analog)
 {
@@ -135,31 +152,50 @@ size_t aimc_adc_convert_block(const aimc_adc *adc, gsl_rng *rng, const float *me
     const double inv_lsb = 1.0 / adc->lsb;
     const uint32_t top = 2 * adc->half - 1;
     const double offset = (double)adc->half + 0.5;
-    double s2 = adc->noise_sigma * adc->noise_sigma;
-    int noisy = var != NULL || s2 > 0;
-    for (size_t b = 0; b < n_mvms; b++) {
-        const float *m = mean + b * ld;
-        const float *vr = var ? var + b * ld : NULL;
-        int16_t *out = codes + b * ld;
-        float *an = analog ? analog + b * ld : NULL;
-        for (size_t j = j0; j < j1; j++) {
-            double v = m[j];
-            if (noisy) {
-                double variance = (vr ? (double)vr[j] : 0.0) + s2;
-                if (variance > 0)
-                    v += sqrt(variance) * gsl_ran_gaussian_ziggurat(rng, 1.0);
+    const int32_t half = (int32_t)adc->half;
+    const float s2 = (float)(adc->noise_sigma * adc->noise_sigma);
+    const int noisy = var != NULL || s2 > 0;
+    float z[CHUNK], v[CHUNK];
+    if (top < 2) { /* a 1-bit converter has a single decision level: no guess to correct */
+        for (size_t b = 0; b < n_mvms; b++)
+            for (size_t j = j0; j < j1; j++) {
+                size_t k = b * ld + j;
+                float vk = mean[k];
+                if (noisy) {
+                    float variance = (var ? var[k] : 0.0f) + s2;
+                    if (variance > 0)
+                        vk += sqrtf(variance) * (float)gsl_ran_gaussian_ziggurat(rng, 1.0);
+                }
+                uint32_t t = compare(adc, vk, 1) ? 1u : 0u;
+                saturated++; /* both codes are end codes */
+                codes[k] = (int16_t)((int32_t)t - half);
+                if (analog)
+                    analog[k] = vk;
             }
-            /* fast path: the scaled guess, confirmed by the two decision levels around it */
-            double x = v * inv_lsb + offset;
-            uint32_t t;
-            if (x >= 1.0 && x < (double)top && (t = (uint32_t)x, compare(adc, v, t) && !compare(adc, v, t + 1)))
-                ;
-            else
-                t = settle(adc, inv_lsb, v);
-            saturated += t == 0 || t == top;
-            out[j] = (int16_t)((int32_t)t - (int32_t)adc->half);
-            if (an)
-                an[j] = (float)v;
+        return saturated;
+    }
+    for (size_t b = 0; b < n_mvms; b++) {
+        for (size_t c0 = j0; c0 < j1; c0 += CHUNK) {
+            size_t len = j1 - c0 < CHUNK ? j1 - c0 : CHUNK;
+            size_t base = b * ld + c0;
+            if (noisy) {
+                for (size_t k = 0; k < len; k++)
+                    z[k] = (float)gsl_ran_gaussian_ziggurat(rng, 1.0);
+                for (size_t k = 0; k < len; k++) {
+                    float variance = (var ? var[base + k] : 0.0f) + s2;
+                    /* a negative variance cannot arise (sums of squares); guard NaN-free sqrt anyway */
+                    v[k] = mean[base + k] + (variance > 0 ? sqrtf(variance) : 0.0f) * z[k];
+                }
+            } else {
+                memcpy(v, mean + base, len * sizeof *v);
+            }
+            for (size_t k = 0; k < len; k++) {
+                uint32_t t = quantize_fast(adc, inv_lsb, offset, top, v[k]);
+                saturated += (t == 0) | (t == top);
+                codes[base + k] = (int16_t)((int32_t)t - half);
+            }
+            if (analog)
+                memcpy(analog + base, v, len * sizeof *v);
         }
     }
     return saturated;

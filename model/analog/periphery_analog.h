@@ -68,9 +68,11 @@ static inline double aimc_adc_value(const aimc_adc *adc, int32_t code) { return 
 
 /* The noisy conversion of a block of columns of n MVMs, fused so that one Gaussian per conversion carries both
  * the read noise and the ADC noise: for b < n_mvms and j in [j0, j1),
- *     v = mean[b*ld + j] + sqrt(var[b*ld + j] + noise_sigma^2) * z,   z ~ N(0, 1) from rng,
- *     codes[b*ld + j] = quantize(v),  analog[b*ld + j] = v (when analog is not NULL).
- * var may be NULL (no read noise).  Draws happen in the order b, then j.  Returns the saturated count. */
+ *     v = mean[b*ld + j] + sqrt(var[b*ld + j] + noise_sigma^2) * z,   z ~ N(0, 1) from rng  (in float),
+ *     codes[b*ld + j] = aimc_adc_quantize(v),  analog[b*ld + j] = v (when analog is not NULL),
+ * so a SAR asking aimc_adc_compare about analog[] reproduces codes[] exactly.  var may be NULL (no read
+ * noise); with neither read nor ADC noise no draw is made.  Draws happen in the order b, then j.  Returns
+ * the number of saturated (end) codes. */
 size_t aimc_adc_convert_block(const aimc_adc *adc, gsl_rng *rng, const float *mean, const float *var, size_t ld,
                               size_t n_mvms, size_t j0, size_t j1, int16_t *codes, float *analog);
 
