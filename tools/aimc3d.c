@@ -12,6 +12,8 @@ typedef struct {
 
 static const subcommand subcommands[] = {
     {"cosim", aimc_cli_cosim, "co-simulate one tile: Verilated tier-select RTL + C crossbars, trace, energy"},
+    {"map", aimc_cli_map, "assign a model's matrices analog/digital and map them onto the chip's tiles and tiers"},
+    {"model", aimc_cli_model, "show a model's shape and parameter counts (model show M), list presets (model list)"},
 };
 
 static void usage(FILE *f)
