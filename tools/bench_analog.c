@@ -19,7 +19,7 @@ static double now_s(void)
 
 typedef struct {
     const char *name;
-    int prog, drift, read, ir, adc;
+    int prog, drift, read, ir, adc, threads;
 } variant;
 
 int main(int argc, char **argv)
@@ -33,9 +33,10 @@ int main(int argc, char **argv)
     const size_t batches[] = {1, 16, 64, 256, 1024};
     const size_t max_b = 1024;
     const variant variants[] = {
-        {"all on", 1, 1, 1, 1, 1},
-        {"read noise off", 1, 1, 0, 1, 1},
-        {"all off", 0, 0, 0, 0, 0},
+        {"all on", 1, 1, 1, 1, 1, 1},
+        {"all on, 1 thread", 1, 1, 1, 1, 1, 0},
+        {"read noise off", 1, 1, 0, 1, 1, 1},
+        {"all off", 0, 0, 0, 0, 0, 1},
     };
     float *w = malloc((size_t)R * C * sizeof *w);
     float *xf = malloc(max_b * R * sizeof *xf);
@@ -56,7 +57,7 @@ int main(int argc, char **argv)
     printf("bench_analog: %ux%u tier MVMs (8-bit DAC, 8-bit ADC), codes in -> ADC codes out, vs cblas_sgemm "
            "of the same shape, alternating; best round of each over %.2f s per point\n",
            R, C, min_s);
-    printf("%-16s %6s %14s %14s %14s %8s\n", "non-idealities", "batch", "sgemm ns/MVM", "tier ns/MVM",
+    printf("%-18s %6s %14s %14s %14s %8s\n", "non-idealities", "batch", "sgemm ns/MVM", "tier ns/MVM",
            "tier MVM/s", "ratio");
     for (size_t v = 0; v < sizeof variants / sizeof variants[0]; v++) {
         aimc_periphery_config cfg;
@@ -75,6 +76,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "bench_analog: %s\n", err.msg);
             return 1;
         }
+        aimc_analog_tier_set_threaded(t, variants[v].threads);
         for (size_t bi = 0; bi < sizeof batches / sizeof batches[0]; bi++) {
             size_t B = batches[bi];
             /* SGEMM and the tier alternate, round by round, so machine load hits both alike; the best round of
@@ -96,7 +98,7 @@ int main(int argc, char **argv)
                 best_tier = t2 - t1 < best_tier ? t2 - t1 : best_tier;
             }
             double ns_sgemm = 1e9 * best_sgemm / (double)B, ns_tier = 1e9 * best_tier / (double)B;
-            printf("%-16s %6zu %14.0f %14.0f %14.0f %7.1f%%\n", variants[v].name, B, ns_sgemm, ns_tier,
+            printf("%-18s %6zu %14.0f %14.0f %14.0f %7.1f%%\n", variants[v].name, B, ns_sgemm, ns_tier,
                    1e9 / ns_tier, 100.0 * ns_sgemm / ns_tier);
             fflush(stdout);
         }
@@ -127,7 +129,7 @@ int main(int argc, char **argv)
                 total += t3 - t0;
             }
             double per = 1e9 / (double)B;
-            printf("%-16s %6zu   breakdown per MVM: SGEMM charges %.0f ns, SGEMM read-noise variances %.0f ns, "
+            printf("%-18s %6zu   breakdown per MVM: SGEMM charges %.0f ns, SGEMM read-noise variances %.0f ns, "
                    "conversions on one thread %.0f ns (%.1f ns per column)\n",
                    variants[v].name, B, tm * per, tv * per, tc * per, tc * per / C);
             free(mean);

@@ -16,6 +16,7 @@ struct aimc_analog_tier {
     aimc_adc adc;
     double w_max;
     int programmed;
+    int threaded;
     float *w_eff; /* rows x cols */
     float *var;   /* rows x cols, NULL when read noise is off */
     gsl_rng *lane[AIMC_ANALOG_TIER_LANES];
@@ -39,6 +40,7 @@ aimc_analog_tier *aimc_analog_tier_create(const aimc_periphery_config *cfg, aimc
         return NULL;
     }
     t->cfg = *cfg;
+    t->threaded = 1;
     t->rows = cfg->rows;
     t->cols = cfg->cols;
     aimc_dac_init(&t->dac, cfg);
@@ -56,6 +58,11 @@ aimc_analog_tier *aimc_analog_tier_create(const aimc_periphery_config *cfg, aimc
         return NULL;
     }
     return t;
+}
+
+void aimc_analog_tier_set_threaded(aimc_analog_tier *t, int threaded)
+{
+    t->threaded = threaded;
 }
 
 void aimc_analog_tier_destroy(aimc_analog_tier *t)
@@ -299,7 +306,7 @@ int aimc_analog_tier_mvm_codes(aimc_analog_tier *t, const int16_t *codes, size_t
                              out, analog, 0};
     thrd_t helper[AIMC_ANALOG_TIER_LANES];
     int started[AIMC_ANALOG_TIER_LANES] = {0};
-    if (n * C >= AIMC_ANALOG_TIER_THREAD_MIN)
+    if (t->threaded && n * C >= AIMC_ANALOG_TIER_THREAD_MIN)
         for (int k = 1; k < AIMC_ANALOG_TIER_LANES; k++)
             started[k] = thrd_create(&helper[k], run_lane, &jobs[k]) == thrd_success;
     for (int k = 0; k < AIMC_ANALOG_TIER_LANES; k++)

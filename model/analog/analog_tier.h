@@ -31,6 +31,8 @@ typedef struct aimc_analog_tier aimc_analog_tier;
 #define AIMC_ANALOG_TIER_LANES 2
 
 aimc_analog_tier *aimc_analog_tier_create(const aimc_periphery_config *cfg, aimc_error *err);
+/* Whether large batches may run the lanes on threads (default on); the results are identical either way. */
+void aimc_analog_tier_set_threaded(aimc_analog_tier *t, int threaded);
 void aimc_analog_tier_destroy(aimc_analog_tier *t);
 
 /* Programs the weights w (rows x cols, row-major: w[i * cols + j] couples input i to output j).  Draws the

@@ -26,7 +26,7 @@ static int check_keys(json_object *obj, aimc_json_where at, const char *const *a
             aimc_json_child(at, key, name, sizeof name);
             for (const char *const *a = allowed; *a; a++)
                 snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", a == allowed ? "" : ", ", *a);
-            return aimc_fail_field(err, at.file, name, "no such field (known: %s)", list);
+            return aimc_fail_field(err, at.file, name, "one of the fields %s; this name is unknown", list);
         }
     }
     return 0;

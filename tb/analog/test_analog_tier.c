@@ -200,6 +200,13 @@ START_TEST(same_seed_same_numbers_whatever_the_batching)
     ck_assert_int_eq(aimc_analog_tier_mvm_codes(e, codes, n, ob, ab, NULL, &err), 0);
     ck_assert_int_eq(memcmp(oa, ob, n * C * sizeof *oa), 0);
     ck_assert_int_eq(memcmp(aa, ab, n * C * sizeof *aa), 0);
+    /* the same batch with the lanes run one after the other on this thread: identical */
+    aimc_analog_tier *f = make_tier(&c, w, seed);
+    aimc_analog_tier_set_threaded(f, 0);
+    ck_assert_int_eq(aimc_analog_tier_mvm_codes(f, codes, n, ob, ab, NULL, &err), 0);
+    ck_assert_int_eq(memcmp(oa, ob, n * C * sizeof *oa), 0);
+    ck_assert_int_eq(memcmp(aa, ab, n * C * sizeof *aa), 0);
+    aimc_analog_tier_destroy(f);
     for (size_t k = 0; k < n; k++)
         ck_assert_int_eq(aimc_analog_tier_mvm_codes(b, codes + k * R, 1, ob + k * C, ab + k * C, NULL, &err), 0);
     const aimc_adc *adc = aimc_analog_tier_adc(a);

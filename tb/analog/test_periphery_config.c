@@ -124,10 +124,10 @@ START_TEST(bad_fields_get_one_line_naming_file_and_field)
     expect_error("\"ir_drop\": {\"enabled\": true}", "\"ir_drop\": {\"enabled\": \"yes\"}", 64,
                  "chip.json: periphery.noise.ir_drop.enabled: expected true or false, found string");
     expect_error("\"ir_drop\": {\"enabled\": true}", "\"ir_drop\": {\"enabled\": true, \"scale\": 1}", 64,
-                 "chip.json: periphery.noise.ir_drop.scale: expected no such field (known: enabled)");
+                 "chip.json: periphery.noise.ir_drop.scale: expected one of the fields enabled; this name is unknown");
     expect_error("\"wire_resistance_ohm\"", "\"wire_resistance\"", 64,
-                 "chip.json: periphery.crossbar.wire_resistance: expected no such field (known: integrate_cycles, "
-                 "g_max_uS, t_since_programming_s, wire_resistance_ohm)");
+                 "chip.json: periphery.crossbar.wire_resistance: expected one of the fields integrate_cycles, "
+                 "g_max_uS, t_since_programming_s, wire_resistance_ohm; this name is unknown");
     expect_error("\"tier_switch_pJ\": {\"value\": 13.1, \"source\": \"s\"}",
                  "\"tier_switch_pJ\": {\"value\": 13.1, \"source\": \"\"}", 64,
                  "chip.json: periphery.energy.tier_switch_pJ: expected a non-empty \"source\" citing where the "
