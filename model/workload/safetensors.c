@@ -442,20 +442,17 @@ uint64_t aimc_st_tensor_elements(const aimc_st_tensor *t)
 
 float aimc_f16_to_f32(uint16_t h)
 {
-    uint32_t sign = (uint32_t)(h & 0x8000u) << 16, em = h & 0x7fffu, bits;
-    if (em >= 0x7c00u) { /* inf, NaN */
-        bits = sign | 0x7f800000u | ((em & 0x3ffu) << 13);
-    } else { /* normal and subnormal at once: shift into place and rescale by 2^112, exact */
-        float f;
-        uint32_t shifted = em << 13;
-        memcpy(&f, &shifted, 4);
-        f *= 0x1p112f;
-        memcpy(&bits, &f, 4);
-        bits |= sign;
-    }
-    float out;
-    memcpy(&out, &bits, 4);
-    return out;
+    uint32_t sign = (uint32_t)(h & 0x8000u) << 16, em = h & 0x7fffu;
+    /* normal and subnormal at once: shift into place and rescale by 2^112, exact */
+    uint32_t shifted = em << 13, bits;
+    float f;
+    memcpy(&f, &shifted, 4);
+    f *= 0x1p112f;
+    memcpy(&bits, &f, 4);
+    uint32_t special = 0x7f800000u | ((em & 0x3ffu) << 13); /* infinity and NaN */
+    bits = sign | (em >= 0x7c00u ? special : bits);
+    memcpy(&f, &bits, 4);
+    return f;
 }
 
 float aimc_bf16_to_f32(uint16_t h)
@@ -498,19 +495,36 @@ uint16_t aimc_f32_to_f16(float f)
 
 static bool is_float_dtype(aimc_st_dtype d) { return d == AIMC_ST_F32 || d == AIMC_ST_F16 || d == AIMC_ST_BF16; }
 
+/* Branch-free loops, one per dtype, so that the compiler vectorises them. */
+static void convert_bf16(const uint8_t *p, size_t count, float *out)
+{
+    for (size_t i = 0; i < count; i++) {
+        uint16_t h;
+        memcpy(&h, p + 2 * i, 2);
+        uint32_t bits = (uint32_t)h << 16;
+        memcpy(&out[i], &bits, 4);
+    }
+}
+
+static void convert_f16(const uint8_t *p, size_t count, float *out)
+{
+    for (size_t i = 0; i < count; i++) {
+        uint16_t h;
+        memcpy(&h, p + 2 * i, 2);
+        out[i] = aimc_f16_to_f32(h);
+    }
+}
+
 /* Converts count values starting at element first; the caller has checked the range. */
 static void convert(const aimc_safetensors *st, const aimc_st_tensor *t, uint64_t first, size_t count, float *out)
 {
     const uint8_t *p = st->data + t->begin + first * dtypes[t->dtype].size;
-    if (t->dtype == AIMC_ST_F32) {
+    if (t->dtype == AIMC_ST_F32)
         memcpy(out, p, count * 4);
-        return;
-    }
-    for (size_t i = 0; i < count; i++) {
-        uint16_t h;
-        memcpy(&h, p + 2 * i, 2);
-        out[i] = t->dtype == AIMC_ST_BF16 ? aimc_bf16_to_f32(h) : aimc_f16_to_f32(h);
-    }
+    else if (t->dtype == AIMC_ST_BF16)
+        convert_bf16(p, count, out);
+    else
+        convert_f16(p, count, out);
 }
 
 int aimc_safetensors_read_f32(const aimc_safetensors *st, const aimc_st_tensor *t, uint64_t first, uint64_t count,
