@@ -73,7 +73,8 @@ int aimc_chip_config_load(const char *name_or_path, aimc_chip_config *cfg, aimc_
     }
     if (aimc_json_get_string(root, top, "name", &name, err) ||
         aimc_json_get_param(root, top, "clock_period_ps", 1, 1e6, &period, NULL, err) ||
-        load_tile(root, cfg->path, cfg, err))
+        load_tile(root, cfg->path, cfg, err) || aimc_system_config_load(root, cfg->path, &cfg->system, err) ||
+        aimc_digital_expert_config_load(root, cfg->path, &cfg->digital_expert, err))
         goto out;
     if (period != (double)(long)period) {
         aimc_fail_field(err, cfg->path, "clock_period_ps.value", "a whole number of picoseconds, found %g", period);

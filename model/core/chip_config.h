@@ -7,7 +7,9 @@
 #include <stdint.h>
 
 #include "aimc_error.h"
+#include "digital_expert.h"
 #include "energy_ledger.h"
+#include "system_config.h"
 
 typedef struct {
     uint32_t tiles;
@@ -29,6 +31,8 @@ typedef struct {
     double clock_period_ps;   /* integer picoseconds */
     aimc_tile_config tile;
     aimc_tile_energy energy;
+    aimc_system_config system;                 /* digital units, interconnect, DRAM (system_config.h) */
+    aimc_digital_expert_config digital_expert; /* engine for the matrices kept digital (digital_expert.h) */
 } aimc_chip_config;
 
 /* Loads a preset by name (looked up in the presets folder) or by path (anything containing '/' or ending

@@ -1,0 +1,168 @@
+// Thin shim over one Verilated chip build (compiled once per size with AIMC_VCHIP_CLASS / AIMC_VCHIP_HEADER /
+// AIMC_VCHIP_API set): owns the context, the model and the trace; exposes an aimc_vchip_api function table.
+#include <cstring>
+#include <memory>
+
+#include AIMC_VCHIP_HEADER
+#include "trace_sink.h"
+#include "vchip.h"
+#include "verilated.h"
+
+namespace {
+
+struct Chip {
+    std::unique_ptr<VerilatedContext> context;
+    std::unique_ptr<AIMC_VCHIP_CLASS> top;
+    std::unique_ptr<AimcTraceSink> trace;
+    uint64_t half_period_ps;
+};
+
+const aimc_vchip_params params = {
+    AIMC_VCHIP_TILES, AIMC_VCHIP_TIERS, AIMC_VCHIP_SLOTS, AIMC_VCHIP_JOB_BITS, AIMC_VCHIP_QDEPTH,
+    AIMC_VCHIP_MAX_UNITS, 8, 8, 2, AIMC_VCHIP_ENTRIES, AIMC_VCHIP_BLOCKS,
+};
+
+Chip *as_chip(aimc_vchip *c) { return reinterpret_cast<Chip *>(c); }
+const Chip *as_chip(const aimc_vchip *c) { return reinterpret_cast<const Chip *>(c); }
+
+// Reads `bits` (<= 32) bits at bit offset `at` of a Verilated wide or narrow port.
+template <typename Port> uint32_t field(const Port &port, uint32_t at, uint32_t bits)
+{
+    uint64_t v;
+    if constexpr (sizeof(Port) <= 8) {
+        v = static_cast<uint64_t>(port) >> at;
+    } else {
+        v = port[at / 32] >> (at % 32);
+        if (at % 32 + bits > 32)
+            v |= static_cast<uint64_t>(port[at / 32 + 1]) << (32 - at % 32);
+    }
+    return static_cast<uint32_t>(v & ((1ull << bits) - 1));
+}
+
+
+template <typename Port> uint64_t as_u64(const Port &port)
+{
+    if constexpr (sizeof(Port) <= 8)
+        return static_cast<uint64_t>(port);
+    else
+        return port[0] | (static_cast<uint64_t>(port[1]) << 32);
+}
+
+aimc_vchip *create(uint32_t clock_period_ps, const aimc_vchip_config *cfg)
+{
+    auto *c = new Chip;
+    c->context = std::make_unique<VerilatedContext>();
+    c->context->traceEverOn(true);
+    c->context->errorLimit(1 << 30);  // assertion failures are counted and reported, not fatal
+    c->top = std::make_unique<AIMC_VCHIP_CLASS>(c->context.get(), "top");
+    c->half_period_ps = clock_period_ps / 2;
+    auto &t = *c->top;
+    t.clk = 0;
+    t.rst_n = 0;
+    t.cfg_switch_cycles = cfg->switch_cycles;
+    t.cfg_compute_cycles = cfg->compute_cycles;
+    t.cfg_units = cfg->units;
+    t.cfg_phases = cfg->phases;
+    t.cfg_mvm_energy_fJ = cfg->mvm_energy_fJ;
+    t.cfg_switch_energy_fJ = cfg->switch_energy_fJ;
+    t.eval();
+    return reinterpret_cast<aimc_vchip *>(c);
+}
+
+void destroy(aimc_vchip *cp)
+{
+    Chip *c = as_chip(cp);
+    if (!c)
+        return;
+    c->top->final();
+    if (c->trace)
+        c->trace->close();
+    delete c;
+}
+
+bool trace_open(aimc_vchip *cp, const char *path)
+{
+    Chip *c = as_chip(cp);
+    c->trace = std::make_unique<AimcTraceSink>();
+    c->top->trace(c->trace.get(), 99);
+    c->trace->open(path);
+    if (!c->trace->isOpen()) {
+        c->trace.reset();
+        return false;
+    }
+    return true;
+}
+
+void cycle(aimc_vchip *cp, const aimc_vchip_in *in, aimc_vchip_out *out)
+{
+    Chip *c = as_chip(cp);
+    auto &t = *c->top;
+    t.rst_n = in->rst_n;
+    t.map_we = in->map_we;
+    t.map_is_block = in->map_is_block;
+    t.map_addr = in->map_addr;
+    t.map_wdata = in->map_wdata;
+    t.cmd_valid = in->cmd_valid;
+    t.cmd_slot = in->cmd_slot;
+    t.cmd_layer = in->cmd_layer;
+    t.cmd_phase = in->cmd_phase;
+    t.cmd_nunits = in->cmd_nunits;
+    for (int w = 0; w < 4; w++)
+        t.cmd_units[w] = static_cast<uint32_t>(in->cmd_units[4 * w]) | static_cast<uint32_t>(in->cmd_units[4 * w + 1]) << 8 |
+                         static_cast<uint32_t>(in->cmd_units[4 * w + 2]) << 16 |
+                         static_cast<uint32_t>(in->cmd_units[4 * w + 3]) << 24;
+    t.clk = 0;
+    t.eval();
+    if (c->trace)
+        c->trace->dump(c->context->time());
+    out->cmd_ready = t.cmd_ready;
+    out->ott_violation = t.ott_violation;
+    out->group_done = as_u64(t.group_done);
+    out->tile_done = as_u64(t.tile_done);
+    out->switch_start = as_u64(t.tile_switch_start);
+    c->context->timeInc(c->half_period_ps);
+    t.clk = 1;
+    t.eval();
+    if (c->trace)
+        c->trace->dump(c->context->time());
+    c->context->timeInc(c->half_period_ps);
+}
+
+constexpr uint32_t tag_bits = AIMC_VCHIP_SLOT_BITS + AIMC_VCHIP_JOB_BITS;
+
+uint32_t done_tag(const aimc_vchip *cp, uint32_t tile)
+{
+    return field(as_chip(cp)->top->tile_done_tag, tile * tag_bits, tag_bits);
+}
+
+uint32_t active_tag(const aimc_vchip *cp, uint32_t tile)
+{
+    return field(as_chip(cp)->top->tile_active_tag, tile * tag_bits, tag_bits);
+}
+
+void totals(const aimc_vchip *cp, aimc_vchip_totals *out)
+{
+    const Chip *c = as_chip(cp);
+    const auto &t = *c->top;
+    out->jobs_pushed = t.jobs_pushed;
+    out->energy_chip_fJ = t.energy_chip_fJ;
+    out->rtl_errors = c->context->errorCount();
+}
+
+void tile_counters(const aimc_vchip *cp, uint32_t tile, aimc_vchip_tile_counters *out)
+{
+    const auto &t = *as_chip(cp)->top;
+    out->switches = field(t.tile_switch_count, tile * 32, 32);
+    out->mvms = field(t.tile_mvm_count, tile * 32, 32);
+    out->busy_cycles = field(t.tile_busy_cycles, tile * 32, 32);
+    out->stall_cycles = field(t.stall_cycles, tile * 32, 32);
+    out->conflict_cycles = field(t.conflict_cycles, tile * 32, 32);
+    out->energy_fJ = field(t.energy_tile_fJ, tile * 64, 32) |
+                     static_cast<uint64_t>(field(t.energy_tile_fJ, tile * 64 + 32, 32)) << 32;
+}
+
+}  // namespace
+
+extern "C" const aimc_vchip_api AIMC_VCHIP_API = {
+    &params, create, destroy, trace_open, cycle, done_tag, active_tag, totals, tile_counters,
+};

@@ -1,0 +1,78 @@
+/* C interface to the Verilated chip (token dispatcher + tiles + energy monitor).  The chip is built for a few
+ * sizes (16 and 64 tiles); each build exposes the same function table, and aimc_vchip_api_for() picks the
+ * smallest one that fits.  One call of `cycle` = one clock cycle: inputs applied for the cycle, outputs seen
+ * during it, then the rising edge. */
+#ifndef AIMC_VCHIP_H
+#define AIMC_VCHIP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define AIMC_VCHIP_MAX_UNITS 16
+
+typedef struct aimc_vchip aimc_vchip;
+
+/* The RTL's build parameters. */
+typedef struct {
+    uint32_t tiles, tiers, slots, job_bits, queue_depth, max_units, unit_bits, layer_bits, phase_bits;
+    uint32_t entries, blocks;
+} aimc_vchip_params;
+
+typedef struct {
+    uint16_t switch_cycles, compute_cycles;
+    uint32_t units, phases;          /* shape of the mapping table */
+    uint64_t mvm_energy_fJ, switch_energy_fJ;
+} aimc_vchip_config;
+
+typedef struct {
+    bool rst_n;
+    bool map_we, map_is_block;
+    uint32_t map_addr, map_wdata;
+    bool cmd_valid;
+    uint32_t cmd_slot, cmd_layer, cmd_phase, cmd_nunits;
+    uint8_t cmd_units[AIMC_VCHIP_MAX_UNITS];
+} aimc_vchip_in;
+
+typedef struct {
+    bool cmd_ready;
+    bool ott_violation;
+    uint64_t group_done;     /* bit per slot */
+    uint64_t tile_done;      /* bit per tile (tiles <= 64) */
+    uint64_t switch_start;   /* bit per tile */
+} aimc_vchip_out;
+
+typedef struct {
+    uint64_t jobs_pushed, energy_chip_fJ, rtl_errors;
+} aimc_vchip_totals;
+
+typedef struct {
+    uint64_t switches, mvms, busy_cycles, stall_cycles, conflict_cycles, energy_fJ;
+} aimc_vchip_tile_counters;
+
+typedef struct {
+    const aimc_vchip_params *params;
+    aimc_vchip *(*create)(uint32_t clock_period_ps, const aimc_vchip_config *cfg);
+    void (*destroy)(aimc_vchip *c);
+    bool (*trace_open)(aimc_vchip *c, const char *path);
+    void (*cycle)(aimc_vchip *c, const aimc_vchip_in *in, aimc_vchip_out *out);
+    uint32_t (*done_tag)(const aimc_vchip *c, uint32_t tile);    /* tag of the job done this cycle */
+    uint32_t (*active_tag)(const aimc_vchip *c, uint32_t tile);  /* tag of the tile's current job */
+    void (*totals)(const aimc_vchip *c, aimc_vchip_totals *out);
+    void (*tile_counters)(const aimc_vchip *c, uint32_t tile, aimc_vchip_tile_counters *out);
+} aimc_vchip_api;
+
+/* The smallest built chip with at least `tiles` tiles, or NULL. */
+const aimc_vchip_api *aimc_vchip_api_for(uint32_t tiles);
+/* The largest built chip's tile count (for error messages). */
+uint32_t aimc_vchip_max_tiles(void);
+const char *aimc_vchip_trace_format(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,383 @@
+#include "cosim_backend.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tile_cost.h"
+#include "vchip.h"
+
+#define MAX_SLOTS 64
+
+typedef struct {
+    aimc_mvm_command cmd;
+    uint64_t cycle;
+} pending_command;
+
+typedef struct {
+    bool busy;
+    aimc_mvm_command cmd;
+    uint32_t jobs;          /* jobs the command expands into */
+    uint32_t done;          /* jobs completed so far */
+    uint8_t *seen;          /* per job index */
+    int32_t *last_job_on_tile; /* per tile: last completed job index of this group (push order check) */
+} slot_state;
+
+typedef struct {
+    aimc_mvm_backend base;
+    const aimc_vchip_api *api;
+    aimc_vchip *rtl;
+    const aimc_chip_config *chip;
+    const aimc_dispatch_table *table;
+    aimc_ledger *ledger;
+    uint64_t now;
+    pending_command *fifo;
+    size_t head, count, cap;
+    slot_state slots[MAX_SLOTS];
+    aimc_mvm_stats stats;
+    aimc_cosim_backend_report report;
+    aimc_fJ booked; /* energy booked from RTL events, to compare with the RTL's monitor */
+    uint32_t slot_bits, job_bits;
+} cosim_backend;
+
+static const aimc_vchip_api *api_for_build(void) { return aimc_vchip_api_for(1); }
+
+uint32_t aimc_cosim_backend_queue_depth(void) { return api_for_build()->params->queue_depth; }
+uint32_t aimc_cosim_backend_slots(void) { return api_for_build()->params->slots; }
+
+static void scoreboard_error(cosim_backend *b, const char *fmt, uint64_t cycle, uint32_t x, uint32_t y)
+{
+    if (b->report.scoreboard_errors++ == 0) {
+        char what[160];
+        snprintf(what, sizeof what, fmt, x, y);
+        snprintf(b->report.first_error, sizeof b->report.first_error, "cycle %llu: %s", (unsigned long long)cycle,
+                 what);
+    }
+}
+
+static uint32_t group_jobs(const aimc_dispatch_table *t, const aimc_mvm_command *cmd)
+{
+    uint32_t total = 0, n;
+    for (uint32_t u = 0; u < cmd->nunits; u++) {
+        aimc_dispatch_table_entry(t, cmd->layer, cmd->unit[u], cmd->phase, &n);
+        total += n;
+    }
+    return total;
+}
+
+static int check_command(cosim_backend *b, uint64_t cycle, const aimc_mvm_command *cmd, aimc_error *err)
+{
+    const aimc_vchip_params *p = b->api->params;
+    if (cycle < b->now)
+        return aimc_fail(err, "cosim backend: command submitted for cycle %llu, already at cycle %llu",
+                         (unsigned long long)cycle, (unsigned long long)b->now);
+    if (cmd->slot >= p->slots || b->slots[cmd->slot].busy)
+        return aimc_fail(err, "cosim backend: group slot %u is out of range or still in flight", cmd->slot);
+    if (cmd->nunits < 1 || cmd->nunits > p->max_units || cmd->layer >= aimc_dispatch_table_layers(b->table) ||
+        cmd->phase >= aimc_dispatch_table_phases(b->table))
+        return aimc_fail(err, "cosim backend: command of %u units for layer %u phase %u is outside the table",
+                         cmd->nunits, cmd->layer, cmd->phase);
+    for (uint32_t u = 0; u < cmd->nunits; u++) {
+        uint32_t n;
+        if (cmd->unit[u] >= aimc_dispatch_table_units(b->table))
+            return aimc_fail(err, "cosim backend: unit %u is outside the table", cmd->unit[u]);
+        aimc_dispatch_table_entry(b->table, cmd->layer, cmd->unit[u], cmd->phase, &n);
+        if (n == 0)
+            return aimc_fail(err, "cosim backend: layer %u unit %u phase %u has no blocks", cmd->layer,
+                             cmd->unit[u], cmd->phase);
+    }
+    if (group_jobs(b->table, cmd) > (1u << p->job_bits))
+        return aimc_fail(err, "cosim backend: a group of %u jobs exceeds the dispatcher's %u", group_jobs(b->table, cmd),
+                         1u << p->job_bits);
+    return 0;
+}
+
+static int submit(aimc_mvm_backend *base, uint64_t cycle, const aimc_mvm_command *cmd, aimc_error *err)
+{
+    cosim_backend *b = (cosim_backend *)base;
+    if (check_command(b, cycle, cmd, err))
+        return -1;
+    if (b->count == b->cap) {
+        size_t cap = b->cap ? 2 * b->cap : 64;
+        pending_command *grown = malloc(cap * sizeof *grown);
+        if (!grown)
+            return aimc_fail(err, "cosim backend: out of memory");
+        for (size_t i = 0; i < b->count; i++)
+            grown[i] = b->fifo[(b->head + i) % b->cap];
+        free(b->fifo);
+        b->fifo = grown;
+        b->head = 0;
+        b->cap = cap;
+    }
+    b->fifo[(b->head + b->count++) % b->cap] = (pending_command){*cmd, cycle};
+    slot_state *s = &b->slots[cmd->slot];
+    s->busy = true;
+    s->cmd = *cmd;
+    s->jobs = group_jobs(b->table, cmd);
+    s->done = 0;
+    memset(s->seen, 0, 1u << b->job_bits);
+    for (uint32_t t = 0; t < b->chip->tile.tiles; t++)
+        s->last_job_on_tile[t] = -1;
+    return 0;
+}
+
+/* Energy of a completed job: the tile cost of its codes (the same function the fast backend uses). */
+static void job_energy(cosim_backend *b, const slot_state *s, aimc_tile_job_cost *cost)
+{
+    aimc_codes_summary none = {0};
+    aimc_tile_job_cost_compute(b->chip, &none, cost);
+    (void)s;
+}
+
+static void on_job_done(cosim_backend *b, uint64_t cycle, uint32_t tile, uint32_t tag)
+{
+    uint32_t slot = tag >> b->job_bits, job = tag & ((1u << b->job_bits) - 1);
+    slot_state *s = slot < MAX_SLOTS ? &b->slots[slot] : NULL;
+    if (!s || !s->busy || job >= s->jobs) {
+        scoreboard_error(b, "completion with tag slot %u job %u matches no job in flight", cycle, slot, job);
+        return;
+    }
+    if (s->seen[job]++)
+        scoreboard_error(b, "slot %u job %u completed twice", cycle, slot, job);
+    if ((int32_t)job < s->last_job_on_tile[tile])
+        scoreboard_error(b, "slot %u job %u completed after a later job of its group on the same tile", cycle, slot,
+                         job);
+    s->last_job_on_tile[tile] = (int32_t)job;
+    s->done++;
+    aimc_tile_job_cost cost;
+    job_energy(b, s, &cost);
+    for (int c = 0; c < AIMC_E_COUNT; c++)
+        if (cost.energy[c]) {
+            aimc_ledger_book(b->ledger, s->cmd.token, (int)s->cmd.layer, (aimc_energy_component)c, cost.energy[c]);
+            b->booked += cost.energy[c];
+        }
+    b->stats.jobs++;
+}
+
+static void on_switch(cosim_backend *b, uint64_t cycle, uint32_t tile)
+{
+    uint32_t tag = b->api->active_tag(b->rtl, tile);
+    uint32_t slot = tag >> b->job_bits;
+    if (slot >= MAX_SLOTS || !b->slots[slot].busy) {
+        scoreboard_error(b, "tier switch on tile %u for slot %u with no group in flight", cycle, tile, slot);
+        return;
+    }
+    aimc_fJ e = aimc_tile_switch_energy(b->chip);
+    aimc_ledger_book(b->ledger, b->slots[slot].cmd.token, (int)b->slots[slot].cmd.layer, AIMC_E_TIER_SWITCH, e);
+    b->booked += e;
+    b->stats.tier_switches++;
+}
+
+static void complete_groups(cosim_backend *b, uint64_t cycle, uint64_t mask, uint32_t *done_slots, uint32_t *ndone)
+{
+    *ndone = 0;
+    for (uint32_t slot = 0; slot < b->api->params->slots; slot++) {
+        if (!(mask >> slot & 1))
+            continue;
+        slot_state *s = &b->slots[slot];
+        if (!s->busy || s->done != s->jobs)
+            scoreboard_error(b, "group_done for slot %u with %u jobs outstanding", cycle, slot,
+                             s->busy ? s->jobs - s->done : 0);
+        s->busy = false;
+        done_slots[(*ndone)++] = slot;
+    }
+}
+
+static int advance(aimc_mvm_backend *base, uint64_t until, uint32_t *done_slots, uint32_t *ndone,
+                   uint64_t *done_cycle, aimc_error *err)
+{
+    (void)err;
+    cosim_backend *b = (cosim_backend *)base;
+    aimc_vchip_in in = {.rst_n = true};
+    aimc_vchip_out out;
+    *ndone = 0;
+    for (uint64_t c = b->now; c < until; c++) {
+        const pending_command *head = b->count ? &b->fifo[b->head] : NULL;
+        in.cmd_valid = head && head->cycle <= c;
+        if (in.cmd_valid) {
+            in.cmd_slot = head->cmd.slot;
+            in.cmd_layer = head->cmd.layer;
+            in.cmd_phase = head->cmd.phase;
+            in.cmd_nunits = head->cmd.nunits;
+            for (uint32_t u = 0; u < AIMC_VCHIP_MAX_UNITS; u++)
+                in.cmd_units[u] = (uint8_t)(u < head->cmd.nunits ? head->cmd.unit[u] : 0);
+        }
+        b->api->cycle(b->rtl, &in, &out);
+        if (in.cmd_valid && out.cmd_ready) {
+            b->head = (b->head + 1) % b->cap;
+            b->count--;
+        }
+        if (out.ott_violation)
+            b->report.ott_violation_cycles++;
+        for (uint64_t m = out.tile_done; m; m &= m - 1) {
+            uint32_t tile = (uint32_t)__builtin_ctzll(m);
+            on_job_done(b, c, tile, b->api->done_tag(b->rtl, tile));
+        }
+        for (uint64_t m = out.switch_start; m; m &= m - 1)
+            on_switch(b, c, (uint32_t)__builtin_ctzll(m));
+        if (out.group_done) {
+            complete_groups(b, c, out.group_done, done_slots, ndone);
+            *done_cycle = c;
+            b->now = c + 1;
+            return 0;
+        }
+    }
+    b->now = until > b->now ? until : b->now;
+    return 0;
+}
+
+static uint64_t now_of(const aimc_mvm_backend *base) { return ((const cosim_backend *)base)->now; }
+
+static const aimc_mvm_stats *stats_of(const aimc_mvm_backend *base)
+{
+    cosim_backend *b = (cosim_backend *)base;
+    for (uint32_t t = 0; t < b->chip->tile.tiles; t++) {
+        aimc_vchip_tile_counters c;
+        b->api->tile_counters(b->rtl, t, &c);
+        b->stats.busy_cycles[t] = c.busy_cycles;
+        b->stats.conflict_cycles[t] = c.conflict_cycles;
+        b->stats.stall_cycles[t] = c.stall_cycles;
+    }
+    return &b->stats;
+}
+
+static void destroy(aimc_mvm_backend *base)
+{
+    cosim_backend *b = (cosim_backend *)base;
+    if (!b)
+        return;
+    if (b->rtl)
+        b->api->destroy(b->rtl);
+    for (int s = 0; s < MAX_SLOTS; s++) {
+        free(b->slots[s].seen);
+        free(b->slots[s].last_job_on_tile);
+    }
+    free(b->stats.busy_cycles);
+    free(b->stats.conflict_cycles);
+    free(b->stats.stall_cycles);
+    free(b->fifo);
+    free(b);
+}
+
+static const aimc_mvm_backend_ops cosim_ops = {submit, advance, now_of, stats_of, destroy};
+
+void aimc_cosim_backend_report_get(aimc_mvm_backend *base, aimc_cosim_backend_report *out)
+{
+    cosim_backend *b = (cosim_backend *)base;
+    aimc_vchip_totals t;
+    b->api->totals(b->rtl, &t);
+    b->report.rtl_assertion_failures = t.rtl_errors;
+    b->report.energy_monitor_delta_fJ = (int64_t)t.energy_chip_fJ - b->booked;
+    *out = b->report;
+}
+
+static int check_fits(const aimc_vchip_api *api, const aimc_chip_config *chip, const aimc_dispatch_table *table,
+                      aimc_error *err)
+{
+    const aimc_vchip_params *p = api->params;
+    uint32_t entries = aimc_dispatch_table_layers(table) * aimc_dispatch_table_units(table) *
+                       aimc_dispatch_table_phases(table);
+    if (chip->tile.tiers > p->tiers)
+        return aimc_fail(err, "%s: tile.tiers: expected at most %u (the RTL's TIERS; rebuild with -Dtile_tiers=N), "
+                              "found %u", chip->path, p->tiers, chip->tile.tiers);
+    if (entries > p->entries || aimc_dispatch_table_blocks(table) > p->blocks)
+        return aimc_fail(err, "cosim: the mapping needs %u table entries and %u blocks; the dispatcher RTL holds %u "
+                              "and %u", entries, aimc_dispatch_table_blocks(table), p->entries, p->blocks);
+    if (aimc_dispatch_table_layers(table) > (1u << p->layer_bits) ||
+        aimc_dispatch_table_units(table) >= (1u << p->unit_bits) ||
+        aimc_dispatch_table_phases(table) > (1u << p->phase_bits))
+        return aimc_fail(err, "cosim: %u layers x %u units x %u phases exceed the dispatcher's fields",
+                         aimc_dispatch_table_layers(table), aimc_dispatch_table_units(table),
+                         aimc_dispatch_table_phases(table));
+    return 0;
+}
+
+/* Reset for two cycles, then one mapping-memory write per cycle: blocks, then entries. */
+static void load_mapping(cosim_backend *b)
+{
+    aimc_vchip_in in = {.rst_n = false};
+    aimc_vchip_out out;
+    for (int i = 0; i < 2; i++, b->report.setup_cycles++)
+        b->api->cycle(b->rtl, &in, &out);
+    in.rst_n = true;
+    in.map_we = true;
+    in.map_is_block = true;
+    const aimc_dispatch_table *t = b->table;
+    for (uint32_t l = 0; l < aimc_dispatch_table_layers(t); l++)
+        for (uint32_t u = 0; u < aimc_dispatch_table_units(t); u++)
+            for (uint32_t p = 0; p < aimc_dispatch_table_phases(t); p++) {
+                uint32_t n, first = aimc_dispatch_table_first(t, l, u, p);
+                const aimc_dispatch_block *blocks = aimc_dispatch_table_entry(t, l, u, p, &n);
+                in.map_is_block = true;
+                for (uint32_t k = 0; k < n; k++, b->report.setup_cycles++) {
+                    in.map_addr = first + k;
+                    in.map_wdata = (uint32_t)blocks[k].tier << 16 | blocks[k].tile;
+                    b->api->cycle(b->rtl, &in, &out);
+                }
+                in.map_is_block = false;
+                in.map_addr = (l * aimc_dispatch_table_units(t) + u) * aimc_dispatch_table_phases(t) + p;
+                in.map_wdata = n << 16 | first;
+                b->api->cycle(b->rtl, &in, &out);
+                b->report.setup_cycles++;
+            }
+}
+
+aimc_mvm_backend *aimc_cosim_backend_create(const aimc_chip_config *chip, const aimc_dispatch_table *table,
+                                            uint64_t codes_seed, aimc_ledger *ledger, const char *trace_path,
+                                            aimc_error *err)
+{
+    (void)codes_seed;
+    const aimc_vchip_api *api = aimc_vchip_api_for(chip->tile.tiles);
+    if (!api) {
+        aimc_fail(err, "%s: tile.tiles: expected at most %u (the largest chip the RTL is built for), found %u",
+                  chip->path, aimc_vchip_max_tiles(), chip->tile.tiles);
+        return NULL;
+    }
+    if (check_fits(api, chip, table, err))
+        return NULL;
+    cosim_backend *b = calloc(1, sizeof *b);
+    if (!b) {
+        aimc_fail(err, "cosim backend: out of memory");
+        return NULL;
+    }
+    b->base.ops = &cosim_ops;
+    b->api = api;
+    b->chip = chip;
+    b->table = table;
+    b->ledger = ledger;
+    b->job_bits = api->params->job_bits;
+    uint32_t tiles = chip->tile.tiles;
+    b->stats.busy_cycles = calloc(tiles, sizeof(uint64_t));
+    b->stats.conflict_cycles = calloc(tiles, sizeof(uint64_t));
+    b->stats.stall_cycles = calloc(tiles, sizeof(uint64_t));
+    bool ok = b->stats.busy_cycles && b->stats.conflict_cycles && b->stats.stall_cycles;
+    for (int s = 0; s < MAX_SLOTS && ok; s++) {
+        b->slots[s].seen = calloc(1u << b->job_bits, 1);
+        b->slots[s].last_job_on_tile = calloc(tiles, sizeof(int32_t));
+        ok = b->slots[s].seen && b->slots[s].last_job_on_tile;
+    }
+    aimc_codes_summary none = {0};
+    aimc_tile_job_cost cost;
+    aimc_tile_job_cost_compute(chip, &none, &cost);
+    aimc_vchip_config cfg = {
+        .switch_cycles = (uint16_t)chip->tile.tier_switch_cycles, .compute_cycles = (uint16_t)cost.compute_cycles,
+        .units = aimc_dispatch_table_units(table), .phases = aimc_dispatch_table_phases(table),
+        .mvm_energy_fJ = 0, .switch_energy_fJ = (uint64_t)aimc_tile_switch_energy(chip),
+    };
+    for (int c = 0; c < AIMC_E_COUNT; c++)
+        cfg.mvm_energy_fJ += (uint64_t)cost.energy[c];
+    if (ok)
+        b->rtl = api->create((uint32_t)chip->clock_period_ps, &cfg);
+    if (!ok || !b->rtl) {
+        destroy(&b->base);
+        aimc_fail(err, "cosim backend: out of memory");
+        return NULL;
+    }
+    if (trace_path && !api->trace_open(b->rtl, trace_path)) {
+        destroy(&b->base);
+        aimc_fail(err, "%s: cannot write the trace", trace_path);
+        return NULL;
+    }
+    load_mapping(b);
+    return &b->base;
+}

@@ -1,0 +1,54 @@
+/* The decode sequencer: the dataflow of every token through the model, shared by both engines.  It runs the
+ * digital units (DPUs, MHA units, the digital expert engine, DRAM, the interconnect) from the C cost models,
+ * asks the router for each MoE layer's experts, and hands every analog matrix phase to an MVM backend as one
+ * group command: the Verilated dispatcher and tiles (cosim engine) or their analytic model (fast engine).
+ * Because everything but the backend is this one code, the two engines agree exactly when their backends do.
+ *
+ * Per token and layer (docs/architecture.md, "Decode dataflow"):
+ *   norm -> q,k,v (analog group or digital engine) -> attention on an MHA unit after the KV-cache read ->
+ *   o projection -> residual add -> norm -> router + gating -> experts: the analog ones (and the shared expert)
+ *   as group gate/up, activation, group down; the digital ones on the digital engine in parallel -> combine ->
+ *   residual add.  After the last layer: norm, LM head, sampling.  Partial sums of matrices cut over several
+ *   crossbar row blocks are added on DPUs; activation vectors cross the interconnect to and from the tiles.
+ * Scheduling: every unit serves requests in the order they become ready (ties: lower sequence first); the
+ * sequencer reacts to a group completion in the cycle after it. */
+#ifndef AIMC_DECODE_SEQUENCER_H
+#define AIMC_DECODE_SEQUENCER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dispatch_table.h"
+#include "energy_ledger.h"
+#include "mapping.h"
+#include "mvm_backend.h"
+#include "routing.h"
+
+typedef struct {
+    uint32_t batch;   /* sequences decoded together */
+    uint32_t tokens;  /* tokens generated per sequence */
+    uint32_t prompt;  /* prompt tokens: in the KV cache already, or run first when prefill is set */
+    bool prefill;     /* run the prompt tokens through the chip too, one after another */
+    uint32_t slots;   /* group slots of the backend (in-flight analog groups) */
+    uint64_t seed;    /* token ids of the synthetic text (analog embedding row blocks) */
+    /* Called (when not NULL) after each finished token with the tokens done so far and the current cycle. */
+    void (*progress)(void *ctx, uint64_t tokens_done, uint64_t tokens_total, uint64_t cycle);
+    void *progress_ctx;
+} aimc_decode_options;
+
+typedef struct {
+    uint64_t cycles;         /* from cycle 0 to the end of the last token */
+    uint64_t tokens;         /* tokens run (ledger rows 0..tokens-1: sequence s token i is s * per_seq + i) */
+    uint64_t groups;         /* analog group commands */
+    uint64_t digital_ops;    /* DPU, MHA and digital-engine operations */
+    uint64_t dram_busy_cycles;
+} aimc_decode_result;
+
+/* Runs the whole decode.  The ledger must keep model.layers + 1 layers when per-layer energy is wanted (the
+ * last one is the output side: LM head, sampling); static energy (passive power, DRAM idle) is booked to the
+ * chip at the end. */
+int aimc_decode_run(const aimc_mapping *mp, const aimc_dispatch_table *table, const aimc_router *router,
+                    aimc_mvm_backend *backend, const aimc_decode_options *o, aimc_ledger *ledger,
+                    aimc_decode_result *r, aimc_error *err);
+
+#endif

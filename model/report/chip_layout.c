@@ -1,0 +1,81 @@
+#include "chip_layout.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "gtkw_layout.h"
+
+void aimc_layout_path_for(const char *trace, char *out, size_t n)
+{
+    snprintf(out, n, "%s", trace);
+    char *dot = strrchr(out, '.'), *slash = strrchr(out, '/');
+    if (dot && (!slash || dot > slash))
+        *dot = '\0';
+    strncat(out, ".gtkw", n - strlen(out) - 1);
+}
+
+static void signal(aimc_gtkw *g, const char *scope, const char *name, aimc_gtkw_style style)
+{
+    char full[160];
+    snprintf(full, sizeof full, "%s.%s", scope, name);
+    aimc_gtkw_signal(g, full, style);
+}
+
+static void dispatcher(aimc_gtkw *g)
+{
+    aimc_gtkw_group_begin(g, "token dispatcher");
+    signal(g, "top.chip", "clk", AIMC_GTKW_BIT);
+    signal(g, "top.chip.dispatcher", "state[1:0]", AIMC_GTKW_ENUM);
+    signal(g, "top.chip", "cmd_valid", AIMC_GTKW_BIT);
+    signal(g, "top.chip", "cmd_ready", AIMC_GTKW_BIT);
+    signal(g, "top.chip", "cmd_slot[4:0]", AIMC_GTKW_DEC);
+    signal(g, "top.chip", "cmd_layer[7:0]", AIMC_GTKW_DEC);
+    signal(g, "top.chip", "cmd_phase[1:0]", AIMC_GTKW_DEC);
+    signal(g, "top.chip", "dispatcher_stalled", AIMC_GTKW_BIT);
+    signal(g, "top.chip", "group_open[31:0]", AIMC_GTKW_HEX);
+    signal(g, "top.chip", "group_done[31:0]", AIMC_GTKW_HEX);
+    signal(g, "top.chip", "jobs_pushed[31:0]", AIMC_GTKW_ANALOG);
+    aimc_gtkw_group_end(g, "token dispatcher");
+}
+
+static void energy(aimc_gtkw *g, uint32_t tiles)
+{
+    aimc_gtkw_group_begin(g, "energy monitor (fJ)");
+    signal(g, "top.chip", "energy_chip_fJ[63:0]", AIMC_GTKW_ANALOG);
+    char name[96];
+    for (uint32_t t = 0; t < tiles; t++) {
+        snprintf(name, sizeof name, "tiles[%u].energy_fJ[63:0]", t);
+        signal(g, "top.chip", name, AIMC_GTKW_ANALOG);
+    }
+    aimc_gtkw_group_end(g, "energy monitor (fJ)");
+}
+
+static void tile(aimc_gtkw *g, uint32_t t)
+{
+    char scope[96], label[32];
+    snprintf(scope, sizeof scope, "top.chip.tiles[%u].tile", t);
+    snprintf(label, sizeof label, "tile %u", t);
+    aimc_gtkw_group_begin(g, label);
+    signal(g, scope, "ctrl.state[1:0]", AIMC_GTKW_ENUM);
+    signal(g, scope, "req_valid", AIMC_GTKW_BIT);
+    signal(g, scope, "req_ready", AIMC_GTKW_BIT);
+    signal(g, scope, "tier_en", AIMC_GTKW_BIN);
+    signal(g, scope, "active_tag", AIMC_GTKW_HEX);
+    signal(g, scope, "done_valid", AIMC_GTKW_BIT);
+    aimc_gtkw_group_end(g, label);
+}
+
+int aimc_chip_layout_write(const char *trace, uint32_t tiles, char *layout_out, size_t n, aimc_error *err)
+{
+    aimc_layout_path_for(trace, layout_out, n);
+    char rel[1024];
+    aimc_relative_path(layout_out, trace, rel, sizeof rel);
+    aimc_gtkw *g = aimc_gtkw_create(rel);
+    dispatcher(g);
+    energy(g, tiles);
+    for (uint32_t t = 0; t < tiles; t++)
+        tile(g, t);
+    int rc = aimc_gtkw_write(g, layout_out, err);
+    aimc_gtkw_destroy(g);
+    return rc;
+}

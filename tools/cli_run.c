@@ -1,0 +1,266 @@
+/* aimc3d run: decodes tokens of a MoE model on a chip through the cosim engine (Verilated dispatcher and
+ * tiles, with a waveform) or the fast engine (their analytic model), and writes the per-token energy
+ * annotation (JSON, CSV) and a summary. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "chip_layout.h"
+#include "cli.h"
+#include "cosim_backend.h"
+#include "decode_sequencer.h"
+#include "dispatch_build.h"
+#include "energy_report.h"
+#include "json_config.h"
+#include "output_file.h"
+#include "plan.h"
+#include "run_summary.h"
+#include "vchip.h"
+
+typedef struct {
+    aimc_plan_args plan;
+    const char *engine, *routing, *trace, *report, *csv;
+    long tokens, batch, prompt;
+    double zipf, partner;
+    bool prefill, per_layer;
+} run_args;
+
+static int make_router(const run_args *a, const aimc_moe_model *m, aimc_router **out, aimc_error *err)
+{
+    aimc_routing_mode mode;
+    if (aimc_routing_mode_parse(a->routing, "command line", "--routing", &mode, err))
+        return -1;
+    if (mode == AIMC_ROUTE_COMPUTED)
+        return aimc_fail(err, "run --routing computed: expected a numeric run with hidden states; timing runs route "
+                              "by uniform, skewed, co-selection or replay");
+    if (mode == AIMC_ROUTE_REPLAY && !a->plan.trace)
+        return aimc_fail(err, "run --routing replay: expected --routing-trace FILE");
+    *out = NULL;
+    if (m->experts == 0)
+        return 0; /* a dense model routes nothing */
+    aimc_routing_params p = {.mode = mode, .experts = m->experts, .top_k = m->top_k, .layers = m->layers,
+                             .seed = (uint64_t)a->plan.seed, .zipf_exponent = a->zipf, .partner_prob = a->partner,
+                             .d_model = m->d_model, .trace_path = a->plan.trace};
+    *out = aimc_router_create(&p, err);
+    return *out ? 0 : -1;
+}
+
+static json_object *config_echo(const run_args *a, const aimc_plan *p, const aimc_decode_options *o)
+{
+    json_object *c = json_object_new_object();
+    json_object_object_add(c, "engine", json_object_new_string(a->engine));
+    json_object_object_add(c, "model", aimc_moe_model_to_json(&p->model));
+    json_object_object_add(c, "model_source", json_object_new_string(p->model.path));
+    json_object_object_add(c, "chip", json_object_new_string(p->chip.name));
+    json_object_object_add(c, "chip_file", json_object_new_string(p->chip.path));
+    json_object_object_add(c, "tiles", json_object_new_int64(p->chip.tile.tiles));
+    json_object_object_add(c, "tiers", json_object_new_int64(p->chip.tile.tiers));
+    json_object_object_add(c, "clock_period_ps", json_object_new_int64((int64_t)p->chip.clock_period_ps));
+    json_object_object_add(c, "setting", json_object_new_string(a->plan.setting));
+    json_object_object_add(c, "strategy", json_object_new_string(a->plan.strategy));
+    json_object_object_add(c, "digital_expert_fraction", aimc_json_double(a->plan.fraction, 6));
+    json_object_object_add(c, "criterion", json_object_new_string(a->plan.criterion));
+    json_object_object_add(c, "routing", json_object_new_string(a->routing));
+    json_object_object_add(c, "batch", json_object_new_int64(o->batch));
+    json_object_object_add(c, "tokens_per_sequence", json_object_new_int64(o->tokens));
+    json_object_object_add(c, "prompt", json_object_new_int64(o->prompt));
+    json_object_object_add(c, "prefill", json_object_new_boolean(o->prefill));
+    json_object_object_add(c, "seed", json_object_new_int64(a->plan.seed));
+    return c;
+}
+
+typedef struct {
+    aimc_plan plan;
+    aimc_dispatch_table *table;
+    aimc_router *router;
+    aimc_ledger *ledger;
+    aimc_mvm_backend *backend;
+    aimc_decode_options opt;
+    aimc_decode_result result;
+    char trace_tmp[1100];
+} run_state;
+
+static void release(run_state *s)
+{
+    if (s->backend)
+        s->backend->ops->destroy(s->backend);
+    aimc_ledger_destroy(s->ledger);
+    aimc_router_destroy(s->router);
+    aimc_dispatch_table_destroy(s->table);
+    aimc_plan_release(&s->plan);
+}
+
+static int check_outputs(const run_args *a, aimc_error *err)
+{
+    const char *paths[] = {a->trace, a->report, a->csv};
+    for (size_t i = 0; i < 3; i++)
+        if (paths[i] && aimc_output_check_writable(paths[i], err))
+            return -1;
+    if (a->trace) {
+        char layout[1100];
+        aimc_layout_path_for(a->trace, layout, sizeof layout);
+        if (aimc_output_check_writable(layout, err))
+            return -1;
+    }
+    if (a->trace && strcmp(a->engine, "cosim") != 0)
+        return aimc_fail(err, "run --trace: only the cosim engine writes waveforms");
+    return 0;
+}
+
+static int make_backend(const run_args *a, run_state *s, aimc_error *err)
+{
+    if (strcmp(a->engine, "cosim") != 0)
+        return aimc_fail(err, "run --engine: expected one of cosim, fast, found \"%s\"", a->engine);
+    if (a->trace)
+        snprintf(s->trace_tmp, sizeof s->trace_tmp, "%s.tmp.%ld", a->trace, (long)getpid());
+    s->backend = aimc_cosim_backend_create(&s->plan.chip, s->table, (uint64_t)a->plan.seed, s->ledger,
+                                           a->trace ? s->trace_tmp : NULL, err);
+    s->opt.slots = aimc_cosim_backend_slots();
+    return s->backend ? 0 : -1;
+}
+
+/* The cosim's own checks: a failure here is a verification failure (exit 1), not bad input. */
+static int cosim_verdict(run_state *s)
+{
+    aimc_cosim_backend_report r;
+    aimc_cosim_backend_report_get(s->backend, &r);
+    printf("scoreboard: %llu errors, %llu cycles with OTT violated, %llu RTL assertion failures, energy monitor "
+           "%+lld fJ off the ledger%s%s\n",
+           (unsigned long long)r.scoreboard_errors, (unsigned long long)r.ott_violation_cycles,
+           (unsigned long long)r.rtl_assertion_failures, (long long)r.energy_monitor_delta_fJ,
+           r.scoreboard_errors ? "; first: " : "", r.first_error);
+    return r.scoreboard_errors || r.ott_violation_cycles || r.rtl_assertion_failures || r.energy_monitor_delta_fJ;
+}
+
+static int write_outputs(const run_args *a, run_state *s, const aimc_run_figures *fig, aimc_error *err)
+{
+    uint64_t period = (uint64_t)s->plan.chip.clock_period_ps;
+    if (a->report) {
+        const aimc_mvm_stats *st = s->backend->ops->stats(s->backend);
+        json_object *counters = json_object_new_object();
+        json_object_object_add(counters, "groups", json_object_new_uint64(s->result.groups));
+        json_object_object_add(counters, "tier_mvms", json_object_new_uint64(st->jobs));
+        json_object_object_add(counters, "tier_switches", json_object_new_uint64(st->tier_switches));
+        json_object_object_add(counters, "digital_ops", json_object_new_uint64(s->result.digital_ops));
+        json_object_object_add(counters, "dram_busy_cycles", json_object_new_uint64(s->result.dram_busy_cycles));
+        json_object *sections = json_object_new_object();
+        json_object_object_add(sections, "summary", aimc_run_figures_json(fig));
+        json_object_object_add(sections, "tiles",
+                               aimc_tile_utilisation_json(st, s->plan.chip.tile.tiles, s->result.cycles));
+        aimc_energy_report info = {.engine = a->engine, .clock_period_ps = period, .cycles = s->result.cycles,
+                                   .config = config_echo(a, &s->plan, &s->opt), .counters = counters,
+                                   .sections = sections};
+        if (aimc_energy_report_write_json(a->report, s->ledger, &info, err))
+            return -1;
+        printf("report: %s\n", a->report);
+    }
+    if (a->csv) {
+        if (aimc_energy_report_write_csv(a->csv, s->ledger, period, err))
+            return -1;
+        printf("csv: %s\n", a->csv);
+    }
+    return 0;
+}
+
+static int publish_trace(const run_args *a, run_state *s, aimc_error *err)
+{
+    if (!a->trace)
+        return 0;
+    if (rename(s->trace_tmp, a->trace) != 0)
+        return aimc_fail(err, "%s: cannot write the trace", a->trace);
+    char layout[1100];
+    if (aimc_chip_layout_write(a->trace, s->plan.chip.tile.tiles, layout, sizeof layout, err))
+        return -1;
+    printf("trace: %s (%s)\nlayout: %s (open with: gtkwave %s)\n", a->trace, aimc_vchip_trace_format(), layout,
+           layout);
+    return 0;
+}
+
+static int run(const run_args *a, aimc_error *err)
+{
+    run_state s = {0};
+    s.opt = (aimc_decode_options){.batch = (uint32_t)a->batch, .tokens = (uint32_t)a->tokens,
+                                  .prompt = (uint32_t)a->prompt, .prefill = a->prefill, .seed = (uint64_t)a->plan.seed};
+    int rc = check_outputs(a, err);
+    if (!rc)
+        rc = aimc_plan_build(&a->plan, &s.plan, err);
+    if (!rc && !(s.table = aimc_dispatch_table_from_mapping(s.plan.mapping, err)))
+        rc = -1;
+    if (!rc)
+        rc = make_router(a, &s.plan.model, &s.router, err);
+    if (!rc && !(s.ledger = aimc_ledger_create(a->per_layer ? s.plan.model.layers + 1 : 0)))
+        rc = aimc_fail(err, "run: out of memory");
+    if (!rc)
+        rc = make_backend(a, &s, err);
+    if (!rc)
+        rc = aimc_decode_run(s.plan.mapping, s.table, s.router, s.backend, &s.opt, s.ledger, &s.result, err);
+    int verdict = 0;
+    if (!rc) {
+        aimc_run_figures fig;
+        aimc_assignment_stats as;
+        aimc_assignment_stats_of(s.plan.assignment, &as);
+        aimc_run_figures_of(&s.plan.chip, as.params[AIMC_PLACE_DIGITAL] > 0, s.ledger, s.result.tokens,
+                            s.result.cycles, &fig);
+        printf("%s engine: %s on %s (%u tiles x %u tiers), batch %u, %u tokens per sequence\n", a->engine,
+               s.plan.model.name, s.plan.chip.name, s.plan.chip.tile.tiles, s.plan.chip.tile.tiers, s.opt.batch,
+               s.opt.tokens);
+        aimc_run_figures_print(stdout, &fig, s.ledger);
+        if (strcmp(a->engine, "cosim") == 0)
+            verdict = cosim_verdict(&s);
+        rc = write_outputs(a, &s, &fig, err);
+    }
+    if (s.backend) { /* closes the trace */
+        s.backend->ops->destroy(s.backend);
+        s.backend = NULL;
+    }
+    if (!rc)
+        rc = publish_trace(a, &s, err);
+    else if (a->trace)
+        remove(s.trace_tmp);
+    release(&s);
+    return rc ? -1 : verdict;
+}
+
+int aimc_cli_run(int argc, char **argv)
+{
+    run_args a = {.engine = "cosim", .routing = "uniform", .tokens = 8, .batch = 1, .prompt = 64, .zipf = 1.0,
+                  .partner = 0.5};
+    aimc_plan_args_defaults(&a.plan, "run");
+    a.plan.fraction = 0;
+    const aimc_cli_opt opts[] = {
+        {"--engine", CLI_STRING, &a.engine, 0, 0, "cosim (Verilated RTL, waveforms) or fast (default cosim)"},
+        {"--model", CLI_STRING, &a.plan.model, 0, 0, "model preset, JSON or config.json, or family:key=value,..."},
+        {"--chip", CLI_STRING, &a.plan.chip, 0, 0, "chip preset name or JSON file"},
+        {"--tokens", CLI_LONG, &a.tokens, 1, 1e9, "tokens generated per sequence (default 8)"},
+        {"--batch", CLI_LONG, &a.batch, 1, 65536, "sequences decoded together (default 1)"},
+        {"--prompt", CLI_LONG, &a.prompt, 0, 1e7, "prompt tokens in the KV cache (default 64)"},
+        {"--prefill", CLI_FLAG, &a.prefill, 0, 0, "run the prompt tokens through the chip too"},
+        {"--seed", CLI_LONG, &a.plan.seed, 0, 4294967295.0, "random seed (default 1)"},
+        {"--routing", CLI_STRING, &a.routing, 0, 0, "uniform, skewed, co-selection or replay (default uniform)"},
+        {"--zipf", CLI_DOUBLE, &a.zipf, 0, 100, "skewed routing: Zipf exponent (default 1)"},
+        {"--partner", CLI_DOUBLE, &a.partner, 0, 1, "co-selection routing: partner probability (default 0.5)"},
+        {"--routing-trace", CLI_STRING, &a.plan.trace, 0, 0, "routing trace file (replay; mapping statistics)"},
+        {"--setting", CLI_STRING, &a.plan.setting, 0, 0, "heterogeneous or all-analog (default heterogeneous)"},
+        {"--strategy", CLI_STRING, &a.plan.strategy, 0, 0, "greedy, stacked or coselect (default greedy)"},
+        {"--digital-experts", CLI_DOUBLE, &a.plan.fraction, 0, 1, "fraction of routed experts kept digital"},
+        {"--criterion", CLI_STRING, &a.plan.criterion, 0, 0, "max-neuron-norm, activation-frequency, ..., random"},
+        {"--ranking", CLI_STRING, &a.plan.ranking, 0, 0, "per-layer or global (default per-layer)"},
+        {"--weights", CLI_STRING, &a.plan.weights, 0, 0, "safetensors file or folder (for weight criteria)"},
+        {"--tiles", CLI_LONG, &a.plan.tiles, 1, 65536, "override the chip's tile count"},
+        {"--tiers", CLI_LONG, &a.plan.tiers, 2, 256, "override the chip's tiers per tile"},
+        {"--trace", CLI_STRING, &a.trace, 0, 0, "waveform (cosim engine); a .gtkw layout goes beside it"},
+        {"--report", CLI_STRING, &a.report, 0, 0, "per-token energy annotation, JSON"},
+        {"--csv", CLI_STRING, &a.csv, 0, 0, "per-token table, CSV"},
+        {"--per-layer", CLI_FLAG, &a.per_layer, 0, 0, "break each token's energy down by layer"},
+    };
+    aimc_error err;
+    int parsed = aimc_cli_parse("run", argc, argv, opts, sizeof opts / sizeof opts[0],
+                                "Decodes tokens of a MoE model on a chip (cosim or fast engine) and reports latency,\n"
+                                "throughput and per-token energy.",
+                                &err);
+    if (parsed)
+        return parsed > 0 ? 0 : aimc_cli_error(&err);
+    int rc = run(&a, &err);
+    return rc < 0 ? aimc_cli_error(&err) : rc;
+}
