@@ -1,6 +1,7 @@
 /* aimc3d model: `model show M` prints a model's shape and its parameter counts by module, total and active per
  * token; `model list` lists the model presets. */
 #include <dirent.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,8 +63,11 @@ static void print_params(const aimc_moe_model *m)
         printf("  %-16s %22s %22s\n", aimc_module_name((aimc_module)i), grouped(c.total[i], a, sizeof a),
                grouped(c.active[i], b, sizeof b));
     printf("  %-16s %22s %22s\n", "total", grouped(c.total_all, a, sizeof a), grouped(c.active_all, b, sizeof b));
-    printf("  (%.2f B total, %.2f B active per token; norm gains and biases are not counted)\n",
-           (double)c.total_all / 1e9, (double)c.active_all / 1e9);
+    bool billions = c.total_all >= 1000000000;
+    double unit = billions ? 1e9 : 1e6;
+    const char *u = billions ? "B" : "M";
+    printf("  (%.2f %s total, %.2f %s active per token; norm gains and biases are not counted)\n",
+           (double)c.total_all / unit, u, (double)c.active_all / unit, u);
 }
 
 static int by_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
