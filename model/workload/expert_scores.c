@@ -37,6 +37,8 @@ static int trace_scores(const aimc_moe_model *m, aimc_criterion c, const aimc_ro
                         double *row, aimc_error *err)
 {
     uint32_t tokens = aimc_routing_trace_tokens(trace);
+    if (aimc_routing_trace_check_model(trace, m, err))
+        return -1;
     if (tokens == 0)
         return aimc_fail(err, "criterion %s: the routing trace holds no token", aimc_criterion_name(c));
     uint64_t *selected = malloc(m->experts * sizeof *selected);

@@ -170,6 +170,8 @@ static int validate_options(const aimc_moe_model *m, const aimc_mapping_options 
         return aimc_fail(err, "mapping: unknown strategy %d", (int)o->strategy);
     if (o->strategy == AIMC_STRATEGY_COSELECT && m->experts > 0 && !o->trace)
         return aimc_fail(err, "mapping: strategy coselect needs a routing trace (recorded or sampled)");
+    if (o->trace && aimc_routing_trace_check_model(o->trace, m, err))
+        return -1;
     return 0;
 }
 

@@ -87,10 +87,14 @@ static int check_ffn_widths(const aimc_moe_model *m, const char *file, aimc_erro
 
 int aimc_moe_model_check(const aimc_moe_model *m, const char *file, aimc_error *err)
 {
-    if (m->layers < 1 || m->d_model < 1 || m->vocab < 1 || m->heads < 1 || m->head_dim < 1)
-        return aimc_fail_field(err, file, m->layers < 1 ? "layers" : m->d_model < 1 ? "d_model"
-                                          : m->vocab < 1 ? "vocab" : m->heads < 1 ? "heads" : "head_dim",
-                               "a positive integer, found 0");
+    const struct {
+        const char *field;
+        uint32_t value;
+    } positive[] = {{"layers", m->layers}, {"d_model", m->d_model}, {"vocab", m->vocab}, {"heads", m->heads},
+                    {"head_dim", m->head_dim}};
+    for (size_t i = 0; i < sizeof positive / sizeof positive[0]; i++)
+        if (positive[i].value < 1)
+            return aimc_fail_field(err, file, positive[i].field, "a positive integer, found 0");
     if (m->kv_heads < 1 || m->kv_heads > m->heads || m->heads % m->kv_heads != 0)
         return aimc_fail_field(err, file, "kv_heads", "a divisor of heads (%u), found %u", m->heads, m->kv_heads);
     return check_ffn_widths(m, file, err);

@@ -70,6 +70,18 @@ static int reserve(aimc_routing_trace *t, uint32_t tokens, aimc_error *err)
 
 uint32_t aimc_routing_trace_tokens(const aimc_routing_trace *t) { return t->tokens; }
 uint32_t aimc_routing_trace_top_k(const aimc_routing_trace *t) { return t->top_k; }
+const aimc_moe_model *aimc_routing_trace_model(const aimc_routing_trace *t) { return &t->model; }
+
+int aimc_routing_trace_check_model(const aimc_routing_trace *t, const aimc_moe_model *m, aimc_error *err)
+{
+    const aimc_moe_model *tm = &t->model;
+    if (tm->layers == m->layers && tm->dense_layers == m->dense_layers && tm->experts == m->experts &&
+        tm->top_k == m->top_k)
+        return 0;
+    return aimc_fail(err, "routing trace: it is for %u layers (%u dense) of %u experts, top-%u; model %s has %u layers "
+                          "(%u dense) of %u experts, top-%u", tm->layers, tm->dense_layers, tm->experts, tm->top_k,
+                     m->name, m->layers, m->dense_layers, m->experts, m->top_k);
+}
 
 static size_t record_at(const aimc_routing_trace *t, uint32_t token, uint32_t layer)
 {

@@ -315,7 +315,7 @@ START_TEST(a_model_that_does_not_fit_gives_the_numbers)
 }
 END_TEST
 
-START_TEST(coselect_without_a_trace_is_refused)
+START_TEST(coselect_needs_a_trace_of_the_model)
 {
     aimc_moe_model m = load("tiny-moe");
     aimc_chip_config c = chip(4, 16, 512, 512);
@@ -324,6 +324,13 @@ START_TEST(coselect_without_a_trace_is_refused)
     aimc_error err;
     ck_assert_ptr_null(aimc_mapping_create(&m, a, &c, &o, &err));
     ck_assert_str_eq(err.msg, "mapping: strategy coselect needs a routing trace (recorded or sampled)");
+    aimc_moe_model other = load("small-moe");
+    aimc_routing_trace *tr = aimc_routing_trace_create(&other, &err);
+    o.trace = tr;
+    ck_assert_ptr_null(aimc_mapping_create(&m, a, &c, &o, &err));
+    ck_assert_str_eq(err.msg, "routing trace: it is for 4 layers (0 dense) of 8 experts, top-2; model tiny-moe has 2 "
+                              "layers (0 dense) of 4 experts, top-2");
+    aimc_routing_trace_destroy(tr);
     aimc_assignment_destroy(a);
 }
 END_TEST
@@ -341,7 +348,7 @@ Suite *aimc_test_suite(void)
     tcase_add_test(tc, coselect_separates_experts_selected_together);
     tcase_add_test(tc, every_strategy_is_consistent_on_a_real_model);
     tcase_add_test(tc, a_model_that_does_not_fit_gives_the_numbers);
-    tcase_add_test(tc, coselect_without_a_trace_is_refused);
+    tcase_add_test(tc, coselect_needs_a_trace_of_the_model);
     suite_add_tcase(s, tc);
     return s;
 }
