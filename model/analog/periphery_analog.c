@@ -144,6 +144,8 @@ static inline uint32_t quantize_fast(const aimc_adc *adc, double inv_lsb, double
 /* Conversions are done in chunks: first the chunk's Gaussians (the GSL calls in a tight loop), then the
  * arithmetic and the quantization without calls in between. */
 #define CHUNK 256
+/* Largest number of decision levels kept as a float table (12-bit converters). */
+#define LEVEL_TABLE_MAX 4096
 
 size_t aimc_adc_convert_block(const aimc_adc *adc, gsl_rng *rng, const float *mean, const float *var, size_t ld,
                               size_t n_mvms, size_t j0, size_t j1, int16_t *codes, float *analog)
@@ -174,6 +176,21 @@ size_t aimc_adc_convert_block(const aimc_adc *adc, gsl_rng *rng, const float *me
             }
         return saturated;
     }
+    /* For a float charge v, "v >= level(t)" (in double) is "v >= the smallest float not below level(t)".  With
+     * those float levels in a table the quantization runs in float; worth it when the batch is larger than
+     * the table. */
+    float level[LEVEL_TABLE_MAX + 1];
+    const int table = top + 1 <= LEVEL_TABLE_MAX && n_mvms * (j1 - j0) >= (size_t)top + 1;
+    if (table) {
+        for (uint32_t t = 1; t <= top; t++) {
+            double d = threshold(adc, t);
+            float f = (float)d;
+            if ((double)f < d)
+                f = nextafterf(f, INFINITY);
+            level[t] = f;
+        }
+    }
+    const float inv_lsb_f = (float)inv_lsb, offset_f = (float)offset, top_f = (float)(top - 1);
     for (size_t b = 0; b < n_mvms; b++) {
         for (size_t c0 = j0; c0 < j1; c0 += CHUNK) {
             size_t len = j1 - c0 < CHUNK ? j1 - c0 : CHUNK;
@@ -189,10 +206,22 @@ size_t aimc_adc_convert_block(const aimc_adc *adc, gsl_rng *rng, const float *me
             } else {
                 memcpy(v, mean + base, len * sizeof *v);
             }
-            for (size_t k = 0; k < len; k++) {
-                uint32_t t = quantize_fast(adc, inv_lsb, offset, top, v[k]);
-                saturated += (t == 0) | (t == top);
-                codes[base + k] = (int16_t)((int32_t)t - half);
+            if (table) {
+                for (size_t k = 0; k < len; k++) {
+                    /* as quantize_fast, in float against the float images of the levels */
+                    float x = v[k] * inv_lsb_f + offset_f;
+                    float xc = x >= 1.0f ? (x <= top_f ? x : top_f) : 1.0f;
+                    uint32_t t0 = (uint32_t)xc;
+                    uint32_t t = t0 - (uint32_t)!(v[k] >= level[t0]) + (uint32_t)(v[k] >= level[t0 + 1]);
+                    saturated += (t == 0) | (t == top);
+                    codes[base + k] = (int16_t)((int32_t)t - half);
+                }
+            } else {
+                for (size_t k = 0; k < len; k++) {
+                    uint32_t t = quantize_fast(adc, inv_lsb, offset, top, v[k]);
+                    saturated += (t == 0) | (t == top);
+                    codes[base + k] = (int16_t)((int32_t)t - half);
+                }
             }
             if (analog)
                 memcpy(analog + base, v, len * sizeof *v);

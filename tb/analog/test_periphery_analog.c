@@ -200,6 +200,51 @@ START_TEST(sar_equals_ideal_quantizer)
 }
 END_TEST
 
+/* The fused block conversion (float charges, a float table of the levels for big batches, a direct path for
+ * small ones) gives exactly aimc_adc_quantize's code: on every level's float images and their neighbours and
+ * on random floats, b_out = 1..12. */
+START_TEST(block_conversion_equals_the_quantizer)
+{
+    unsigned long seed = aimc_test_seed("block_conversion_equals_the_quantizer", 15);
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, seed);
+    for (uint32_t b = 1; b <= 12; b++) {
+        aimc_periphery_config c = cfg_bits(AIMC_DAC_PWM, 8, b);
+        c.adc_full_scale = gsl_ran_flat(r, 0.3, 30);
+        aimc_adc a;
+        aimc_adc_init(&a, &c);
+        size_t n = 0, cap = 8 * (2 * (size_t)a.half) + 5000;
+        float *v = malloc(cap * sizeof *v);
+        for (uint32_t t = 1; t < 2 * a.half; t++) {
+            float f = (float)aimc_adc_threshold(&a, t);
+            v[n++] = f;
+            v[n++] = nextafterf(f, INFINITY);
+            v[n++] = nextafterf(f, -INFINITY);
+            v[n++] = nextafterf(nextafterf(f, -INFINITY), -INFINITY);
+        }
+        while (n < cap - 4)
+            v[n++] = (float)gsl_ran_flat(r, -1.3 * a.half * a.lsb, 1.3 * a.half * a.lsb);
+        v[n++] = INFINITY;
+        v[n++] = -INFINITY;
+        v[n++] = NAN;
+        int16_t *big = malloc(n * sizeof *big), one;
+        size_t sat = aimc_adc_convert_block(&a, NULL, v, NULL, n, 1, 0, n, big, NULL), want_sat = 0;
+        for (size_t k = 0; k < n; k++) {
+            bool s_k;
+            int32_t want = aimc_adc_quantize(&a, v[k], &s_k);
+            want_sat += s_k;
+            ck_assert_msg(big[k] == want, "b %u value %a: batch %d, quantizer %d", b, (double)v[k], big[k], want);
+            aimc_adc_convert_block(&a, NULL, v + k, NULL, 1, 1, 0, 1, &one, NULL);
+            ck_assert_msg(one == want, "b %u value %a: single %d, quantizer %d", b, (double)v[k], one, want);
+        }
+        ck_assert_uint_eq(sat, want_sat);
+        free(v);
+        free(big);
+    }
+    gsl_rng_free(r);
+}
+END_TEST
+
 START_TEST(adc_quantization_error_variance_is_lsb2_over_12)
 {
     unsigned long seed = aimc_test_seed("adc_quantization_error_variance", 13);
@@ -281,6 +326,7 @@ Suite *aimc_test_suite(void)
     tcase_add_test(tc, dac_quantization_error_variance_is_lsb2_over_12);
     tcase_add_test(tc, adc_codes_by_hand);
     tcase_add_test(tc, sar_equals_ideal_quantizer);
+    tcase_add_test(tc, block_conversion_equals_the_quantizer);
     tcase_add_test(tc, adc_quantization_error_variance_is_lsb2_over_12);
     tcase_add_test(tc, adc_noise_has_the_stated_sigma);
     suite_add_tcase(s, tc);
