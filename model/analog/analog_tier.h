@@ -22,6 +22,7 @@
 #include "periphery_analog.h"
 #include "periphery_config.h"
 
+/* A tier keeps scratch buffers and noise streams: use one tier from one thread at a time. */
 typedef struct aimc_analog_tier aimc_analog_tier;
 
 /* Per-MVM noise comes from this many fixed GSL streams, each owning a fixed slice of the columns and drawing
