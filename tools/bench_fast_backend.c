@@ -3,13 +3,11 @@
  * cycle, then advance() to the next completion.  Prints figures (per CPU second of this process); asserts
  * nothing.
  * usage: bench_fast_backend [million jobs per case] */
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <time.h>
 
-#include "activation_codes.h"
 #include "chip_config.h"
 #include "dispatch_table.h"
 #include "energy_ledger.h"
@@ -116,25 +114,6 @@ fail:
     return -1;
 }
 
-/* What one job's activation codes cost on their own (generate + summarise one tier's rows). */
-static void codes_cost(const aimc_chip_config *chip, uint32_t n)
-{
-    int16_t *codes = malloc(chip->tile.rows * sizeof *codes);
-    aimc_codes_summary s;
-    uint64_t sink = 0;
-    double t0 = now_s();
-    for (uint32_t i = 0; i < n; i++) {
-        aimc_codes_key key = {1, i, 0, 0, 0, 0};
-        aimc_activation_codes(&key, chip->tile.rows, CODES_BITS, codes);
-        aimc_codes_summarise(codes, chip->tile.rows, &s);
-        sink += s.max_abs + s.sum_abs + s.ones + s.nonzero; /* all of it, or the compiler drops work */
-    }
-    double dt = now_s() - t0;
-    printf("%-34s %9.3f M vectors of %u codes in %6.3f CPU s: %6.1f ns per vector (checksum %" PRIu64 ")\n",
-           "activation codes alone", n / 1e6, chip->tile.rows, dt, dt / n * 1e9, sink);
-    free(codes);
-}
-
 int main(int argc, char **argv)
 {
     double millions = argc > 1 ? strtod(argv[1], NULL) : 4.0;
@@ -156,7 +135,6 @@ int main(int argc, char **argv)
     uint64_t jobs = (uint64_t)(millions * 1e6);
     int rc = bench(&chip, "16 blocks/expert (2x4, 4x2)", 2, 4, jobs);
     rc |= bench(&chip, "1 block/expert (own codes per job)", 1, 1, jobs / 4);
-    codes_cost(&chip, (uint32_t)(jobs / 8));
     /* The backend's own cost: the same 16-block mapping with 16-row code vectors, so that generating the
      * activation codes costs next to nothing and what is left is the rules, the tile cost call and the ledger. */
     aimc_chip_config short_rows = chip;
