@@ -70,8 +70,6 @@ static int reserve(aimc_routing_trace *t, uint32_t tokens, aimc_error *err)
 
 uint32_t aimc_routing_trace_tokens(const aimc_routing_trace *t) { return t->tokens; }
 uint32_t aimc_routing_trace_top_k(const aimc_routing_trace *t) { return t->top_k; }
-const aimc_moe_model *aimc_routing_trace_model(const aimc_routing_trace *t) { return &t->model; }
-
 int aimc_routing_trace_check_model(const aimc_routing_trace *t, const aimc_moe_model *m, aimc_error *err)
 {
     const aimc_moe_model *tm = &t->model;

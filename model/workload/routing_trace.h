@@ -42,8 +42,6 @@ int aimc_routing_trace_write(const aimc_routing_trace *t, const char *path, aimc
 void aimc_routing_trace_destroy(aimc_routing_trace *t);
 
 uint32_t aimc_routing_trace_tokens(const aimc_routing_trace *t);
-/* The model the trace was read or made for. */
-const aimc_moe_model *aimc_routing_trace_model(const aimc_routing_trace *t);
 /* Fails unless the trace's layers, dense layers, experts and top_k are model m's. */
 int aimc_routing_trace_check_model(const aimc_routing_trace *t, const aimc_moe_model *m, aimc_error *err);
 uint32_t aimc_routing_trace_top_k(const aimc_routing_trace *t);

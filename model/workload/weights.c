@@ -194,8 +194,6 @@ void aimc_weights_close(aimc_weights *w)
     free(w);
 }
 
-const char *aimc_weights_path(const aimc_weights *w) { return w->path; }
-
 static void shape_text(const aimc_st_tensor *t, char *buf, size_t size)
 {
     size_t n = (size_t)snprintf(buf, size, "[");

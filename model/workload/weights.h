@@ -24,7 +24,6 @@ typedef struct aimc_weights aimc_weights;
  * error. */
 aimc_weights *aimc_weights_open(const char *path, aimc_error *err);
 void aimc_weights_close(aimc_weights *w);
-const char *aimc_weights_path(const aimc_weights *w);
 
 /* The checkpoint tensor name of matrix x of model m. */
 void aimc_weight_name(const aimc_moe_model *m, const aimc_matrix *x, char *buf, size_t size);
