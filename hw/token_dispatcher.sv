@@ -117,6 +117,11 @@ module token_dispatcher #(
     logic [$clog2(QDEPTH)-1:0] q_rd  [TILES];
     logic [$clog2(QDEPTH)-1:0] q_wr  [TILES];
 
+    // Per-tile counters live in unpacked arrays: each non-blocking write to a slice of a wide packed vector
+    // would copy the whole vector in the Verilated model, a cost that grows with TILES squared.
+    logic [31:0] stall_t    [TILES];
+    logic [31:0] conflict_t [TILES];
+
     wire target_full = (q_count[b_tile] == QCNT_W'(QDEPTH));
     wire push        = (state == D_PUSH) && !target_full;
     assign stalled   = (state == D_PUSH) && target_full;
@@ -127,6 +132,8 @@ module token_dispatcher #(
             job_valid[t] = (q_count[t] != '0);
             {job_tier[t*TIER_W +: TIER_W], job_tag[t*TAG_W +: TAG_W]} = q_mem[t][q_rd[t]];
             queue_count[t*QCNT_W +: QCNT_W] = q_count[t];
+            stall_cycles[t*32 +: 32]        = stall_t[t];
+            conflict_cycles[t*32 +: 32]     = conflict_t[t];
         end
     end
 
@@ -137,8 +144,8 @@ module token_dispatcher #(
                 q_count[t] <= '0;
                 q_rd[t]    <= '0;
                 q_wr[t]    <= '0;
-                stall_cycles[t*32 +: 32]    <= '0;
-                conflict_cycles[t*32 +: 32] <= '0;
+                stall_t[t]    <= '0;
+                conflict_t[t] <= '0;
             end
         end else begin
             for (int t = 0; t < TILES; t++) begin
@@ -152,8 +159,8 @@ module token_dispatcher #(
                 if (pop_t) q_rd[t] <= (q_rd[t] == $clog2(QDEPTH)'(QDEPTH - 1)) ? '0 : q_rd[t] + 1'b1;
                 q_count[t] <= q_count[t] + QCNT_W'(push_t) - QCNT_W'(pop_t);
                 // every job queued at the start of the cycle and not accepted in it waits one more cycle
-                conflict_cycles[t*32 +: 32] <= conflict_cycles[t*32 +: 32] + 32'(q_count[t]) - 32'(pop_t);
-                if (stalled && b_tile == TILE_W'(t)) stall_cycles[t*32 +: 32] <= stall_cycles[t*32 +: 32] + 32'd1;
+                conflict_t[t] <= conflict_t[t] + 32'(q_count[t]) - 32'(pop_t);
+                if (stalled && b_tile == TILE_W'(t)) stall_t[t] <= stall_t[t] + 32'd1;
             end
         end
     end

@@ -12,11 +12,16 @@
 #include "decode_sequencer.h"
 #include "dispatch_build.h"
 #include "energy_report.h"
+#include "fast_backend.h"
 #include "json_config.h"
 #include "output_file.h"
 #include "plan.h"
 #include "run_summary.h"
+#include "trace_stamp.h"
 #include "vchip.h"
+
+/* b_in of the activation codes both backends draw per job (the periphery's DAC resolution). */
+#define AIMC_CODES_BITS 8
 
 typedef struct {
     aimc_plan_args plan;
@@ -108,15 +113,21 @@ static int check_outputs(const run_args *a, aimc_error *err)
     return 0;
 }
 
+/* Both engines use the RTL's queue depth and slot count, so they run the same dispatcher. */
 static int make_backend(const run_args *a, run_state *s, aimc_error *err)
 {
+    s->opt.slots = aimc_cosim_backend_slots();
+    if (strcmp(a->engine, "fast") == 0) {
+        s->backend = aimc_fast_backend_create(&s->plan.chip, s->table, aimc_cosim_backend_queue_depth(), s->opt.slots,
+                                              (uint64_t)a->plan.seed, AIMC_CODES_BITS, s->ledger, err);
+        return s->backend ? 0 : -1;
+    }
     if (strcmp(a->engine, "cosim") != 0)
         return aimc_fail(err, "run --engine: expected one of cosim, fast, found \"%s\"", a->engine);
     if (a->trace)
         snprintf(s->trace_tmp, sizeof s->trace_tmp, "%s.tmp.%ld", a->trace, (long)getpid());
     s->backend = aimc_cosim_backend_create(&s->plan.chip, s->table, (uint64_t)a->plan.seed, s->ledger,
                                            a->trace ? s->trace_tmp : NULL, err);
-    s->opt.slots = aimc_cosim_backend_slots();
     return s->backend ? 0 : -1;
 }
 
@@ -167,10 +178,17 @@ static int publish_trace(const run_args *a, run_state *s, aimc_error *err)
 {
     if (!a->trace)
         return 0;
+    if (aimc_trace_fix_date(s->trace_tmp, err))
+        return -1;
     if (rename(s->trace_tmp, a->trace) != 0)
         return aimc_fail(err, "%s: cannot write the trace", a->trace);
     char layout[1100];
-    if (aimc_chip_layout_write(a->trace, s->plan.chip.tile.tiles, layout, sizeof layout, err))
+    const aimc_vchip_params *rtl = aimc_vchip_api_for(s->plan.chip.tile.tiles)->params;
+    uint32_t slot_bits = 0;
+    while ((1u << slot_bits) < rtl->slots)
+        slot_bits++;
+    if (aimc_chip_layout_write(a->trace, s->plan.chip.tile.tiles, rtl->tiers, slot_bits + rtl->job_bits, layout,
+                               sizeof layout, err))
         return -1;
     printf("trace: %s (%s)\nlayout: %s (open with: gtkwave %s)\n", a->trace, aimc_vchip_trace_format(), layout,
            layout);

@@ -2,6 +2,7 @@
 // AIMC_VCHIP_API set): owns the context, the model and the trace; exposes an aimc_vchip_api function table.
 #include <cstring>
 #include <memory>
+#include <type_traits>
 
 #include AIMC_VCHIP_HEADER
 #include "trace_sink.h"
@@ -15,6 +16,9 @@ struct Chip {
     std::unique_ptr<AIMC_VCHIP_CLASS> top;
     std::unique_ptr<AimcTraceSink> trace;
     uint64_t half_period_ps;
+    // The job tags as seen during the cycle (before its rising edge, which may already change them).
+    std::remove_reference_t<decltype(AIMC_VCHIP_CLASS::tile_done_tag)> done_tags{};
+    std::remove_reference_t<decltype(AIMC_VCHIP_CLASS::tile_active_tag)> active_tags{};
 };
 
 const aimc_vchip_params params = {
@@ -120,6 +124,10 @@ void cycle(aimc_vchip *cp, const aimc_vchip_in *in, aimc_vchip_out *out)
     out->group_done = as_u64(t.group_done);
     out->tile_done = as_u64(t.tile_done);
     out->switch_start = as_u64(t.tile_switch_start);
+    if (out->tile_done || out->switch_start) {
+        c->done_tags = t.tile_done_tag;
+        c->active_tags = t.tile_active_tag;
+    }
     c->context->timeInc(c->half_period_ps);
     t.clk = 1;
     t.eval();
@@ -132,12 +140,12 @@ constexpr uint32_t tag_bits = AIMC_VCHIP_SLOT_BITS + AIMC_VCHIP_JOB_BITS;
 
 uint32_t done_tag(const aimc_vchip *cp, uint32_t tile)
 {
-    return field(as_chip(cp)->top->tile_done_tag, tile * tag_bits, tag_bits);
+    return field(as_chip(cp)->done_tags, tile * tag_bits, tag_bits);
 }
 
 uint32_t active_tag(const aimc_vchip *cp, uint32_t tile)
 {
-    return field(as_chip(cp)->top->tile_active_tag, tile * tag_bits, tag_bits);
+    return field(as_chip(cp)->active_tags, tile * tag_bits, tag_bits);
 }
 
 void totals(const aimc_vchip *cp, aimc_vchip_totals *out)

@@ -59,7 +59,8 @@ typedef struct {
     void (*destroy)(aimc_vchip *c);
     bool (*trace_open)(aimc_vchip *c, const char *path);
     void (*cycle)(aimc_vchip *c, const aimc_vchip_in *in, aimc_vchip_out *out);
-    uint32_t (*done_tag)(const aimc_vchip *c, uint32_t tile);    /* tag of the job done this cycle */
+    /* Tags as they were during the last cycle (valid for tiles whose tile_done / switch_start bit was set). */
+    uint32_t (*done_tag)(const aimc_vchip *c, uint32_t tile);    /* tag of the job done that cycle */
     uint32_t (*active_tag)(const aimc_vchip *c, uint32_t tile);  /* tag of the tile's current job */
     void (*totals)(const aimc_vchip *c, aimc_vchip_totals *out);
     void (*tile_counters)(const aimc_vchip *c, uint32_t tile, aimc_vchip_tile_counters *out);

@@ -23,20 +23,20 @@ typedef enum {
     ST_FFN_JOIN,
     ST_OUTPUT,
     ST_OUTPUT_DONE,
+    ST_SUBMIT, /* hand the pending group to the backend (submissions happen in time order) */
 } stage;
 
 typedef struct {
     uint32_t token;        /* index within the sequence */
     uint32_t layer;
-    stage next;            /* what runs at the next event or group completion */
+    stage next;            /* what runs at the next event */
+    stage after_group;     /* what runs when the group in flight completes */
+    aimc_mvm_command pending_cmd; /* the group ST_SUBMIT hands to the backend */
     uint64_t token_start;
     uint64_t kv_ready;     /* this layer's KV-cache read is done */
     uint64_t digital_done; /* digital experts of this layer are done */
     uint32_t units[MAX_UNITS_PER_GROUP], nunits; /* analog units of the current FFN */
     uint32_t ffn_experts;  /* experts combined in this layer (routed + shared) */
-    bool waiting_for_slot;
-    aimc_mvm_command waiting_cmd;
-    uint64_t waiting_since;
 } seq_state;
 
 typedef struct {
@@ -292,22 +292,22 @@ static int issue(run_ctx *c, uint32_t seq, uint64_t cycle, aimc_mvm_command *cmd
             c->r->groups++;
             return c->be->ops->submit(c->be, cycle, cmd, err);
         }
-    seq_state *st = &c->seqs[seq];
-    st->waiting_for_slot = true;
-    st->waiting_cmd = *cmd;
-    st->waiting_since = cycle;
+    /* no free slot: the sequence waits (its command stays pending) until a group completes */
     c->waiters[(c->waiter_head + c->nwaiters++) % c->o->batch] = seq;
     return 0;
 }
 
-/* Sends the units' phase as one group from `cycle`; the sequence continues with `next` when it completes. */
+/* Sends the units' phase as one group from `cycle`; the sequence continues with `next` when it completes.
+ * The submission itself is an event at `cycle`, so the backend receives commands in time order. */
 static int group(run_ctx *c, uint32_t seq, uint64_t cycle, uint32_t layer, uint32_t phase, const uint32_t *units,
                  uint32_t nunits, stage next, aimc_error *err)
 {
-    aimc_mvm_command cmd = {.token = ledger_token(c, seq), .layer = layer, .phase = phase, .nunits = nunits};
-    memcpy(cmd.unit, units, nunits * sizeof *units);
-    c->seqs[seq].next = next;
-    return issue(c, seq, cycle, &cmd, err);
+    seq_state *st = &c->seqs[seq];
+    st->pending_cmd = (aimc_mvm_command){.token = ledger_token(c, seq), .layer = layer, .phase = phase,
+                                         .nunits = nunits};
+    memcpy(st->pending_cmd.unit, units, nunits * sizeof *units);
+    st->after_group = next;
+    return schedule(c, seq, cycle, ST_SUBMIT, err);
 }
 
 /* ---- the dataflow ------------------------------------------------------------------------------------------------------ */
@@ -516,6 +516,7 @@ static int run_stage(run_ctx *c, uint32_t seq, uint64_t t, aimc_error *err)
     case ST_FFN_JOIN: return ffn_join(c, seq, t, err);
     case ST_OUTPUT: return output_start(c, seq, t, err);
     case ST_OUTPUT_DONE: return output_done(c, seq, t, err);
+    case ST_SUBMIT: return issue(c, seq, t, &c->seqs[seq].pending_cmd, err);
     }
     return aimc_fail(err, "sequencer: unknown stage");
 }
@@ -528,14 +529,13 @@ static int on_group_done(run_ctx *c, uint32_t slot, uint64_t cycle, aimc_error *
         return aimc_fail(err, "sequencer: completion of slot %u, which no group holds", slot);
     c->slot_seq[slot] = -1;
     c->groups_in_flight--;
-    if (schedule(c, (uint32_t)seq, cycle + 1, c->seqs[seq].next, err))
+    if (schedule(c, (uint32_t)seq, cycle + 1, c->seqs[seq].after_group, err))
         return -1;
     if (c->nwaiters) {
         uint32_t w = c->waiters[c->waiter_head];
         c->waiter_head = (c->waiter_head + 1) % c->o->batch;
         c->nwaiters--;
-        c->seqs[w].waiting_for_slot = false;
-        return issue(c, w, cycle + 1, &c->seqs[w].waiting_cmd, err);
+        return issue(c, w, cycle + 1, &c->seqs[w].pending_cmd, err);
     }
     return 0;
 }

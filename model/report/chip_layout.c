@@ -42,30 +42,34 @@ static void energy(aimc_gtkw *g, uint32_t tiles)
 {
     aimc_gtkw_group_begin(g, "energy monitor (fJ)");
     signal(g, "top.chip", "energy_chip_fJ[63:0]", AIMC_GTKW_ANALOG);
-    char name[96];
+    char name[96], alias[48];
     for (uint32_t t = 0; t < tiles; t++) {
-        snprintf(name, sizeof name, "tiles[%u].energy_fJ[63:0]", t);
-        signal(g, "top.chip", name, AIMC_GTKW_ANALOG);
+        snprintf(name, sizeof name, "top.chip.tiles[%u].energy_fJ[63:0]", t);
+        snprintf(alias, sizeof alias, "tile %u energy_fJ", t);
+        aimc_gtkw_signal_as(g, name, alias, AIMC_GTKW_ANALOG);
     }
     aimc_gtkw_group_end(g, "energy monitor (fJ)");
 }
 
-static void tile(aimc_gtkw *g, uint32_t t)
+static void tile(aimc_gtkw *g, uint32_t t, uint32_t tiers, uint32_t tag_bits)
 {
-    char scope[96], label[32];
+    char scope[96], label[32], en[32], tag[32];
+    snprintf(en, sizeof en, "tier_en[%u:0]", tiers - 1);
+    snprintf(tag, sizeof tag, "active_tag[%u:0]", tag_bits - 1);
     snprintf(scope, sizeof scope, "top.chip.tiles[%u].tile", t);
     snprintf(label, sizeof label, "tile %u", t);
     aimc_gtkw_group_begin(g, label);
     signal(g, scope, "ctrl.state[1:0]", AIMC_GTKW_ENUM);
     signal(g, scope, "req_valid", AIMC_GTKW_BIT);
     signal(g, scope, "req_ready", AIMC_GTKW_BIT);
-    signal(g, scope, "tier_en", AIMC_GTKW_BIN);
-    signal(g, scope, "active_tag", AIMC_GTKW_HEX);
+    signal(g, scope, en, AIMC_GTKW_BIN);
+    signal(g, scope, tag, AIMC_GTKW_HEX);
     signal(g, scope, "done_valid", AIMC_GTKW_BIT);
     aimc_gtkw_group_end(g, label);
 }
 
-int aimc_chip_layout_write(const char *trace, uint32_t tiles, char *layout_out, size_t n, aimc_error *err)
+int aimc_chip_layout_write(const char *trace, uint32_t tiles, uint32_t tiers, uint32_t tag_bits, char *layout_out,
+                           size_t n, aimc_error *err)
 {
     aimc_layout_path_for(trace, layout_out, n);
     char rel[1024];
@@ -74,7 +78,7 @@ int aimc_chip_layout_write(const char *trace, uint32_t tiles, char *layout_out, 
     dispatcher(g);
     energy(g, tiles);
     for (uint32_t t = 0; t < tiles; t++)
-        tile(g, t);
+        tile(g, t, tiers, tag_bits);
     int rc = aimc_gtkw_write(g, layout_out, err);
     aimc_gtkw_destroy(g);
     return rc;

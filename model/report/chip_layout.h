@@ -11,7 +11,9 @@
 
 /* <trace without its extension>.gtkw */
 void aimc_layout_path_for(const char *trace, char *out, size_t n);
-/* Writes the layout beside the trace; its path goes to layout_out. */
-int aimc_chip_layout_write(const char *trace, uint32_t tiles, char *layout_out, size_t n, aimc_error *err);
+/* Writes the layout beside the trace; its path goes to layout_out.  tiers and tag_bits are the RTL's widths
+ * (TIERS, and the job tag's slot + job bits), which GTKWave needs in the vectors' names. */
+int aimc_chip_layout_write(const char *trace, uint32_t tiles, uint32_t tiers, uint32_t tag_bits, char *layout_out,
+                           size_t n, aimc_error *err);
 
 #endif

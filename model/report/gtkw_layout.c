@@ -65,8 +65,16 @@ void aimc_gtkw_group_end(aimc_gtkw *g, const char *label) { append(g, "@1000200\
 
 void aimc_gtkw_signal(aimc_gtkw *g, const char *name, aimc_gtkw_style style)
 {
+    aimc_gtkw_signal_as(g, name, NULL, style);
+}
+
+void aimc_gtkw_signal_as(aimc_gtkw *g, const char *name, const char *alias, aimc_gtkw_style style)
+{
     static const char *const flags[] = {"28", "22", "24", "28", "100000028", "8024"};
-    append(g, "@%s\n%s\n", flags[style], name);
+    if (alias)
+        append(g, "@%s\n+{%s} %s\n", flags[style], alias, name);
+    else
+        append(g, "@%s\n%s\n", flags[style], name);
     if (style == AIMC_GTKW_ANALOG)  /* give the analog trace some height: blank, stretched rows */
         append(g, "@20000\n-\n@20000\n-\n");
 }

@@ -23,6 +23,8 @@ void aimc_gtkw_group_begin(aimc_gtkw *g, const char *label);
 void aimc_gtkw_group_end(aimc_gtkw *g, const char *label);
 /* name: full hierarchical name as in the trace, e.g. "TOP.tile.ctrl.state[1:0]". */
 void aimc_gtkw_signal(aimc_gtkw *g, const char *name, aimc_gtkw_style style);
+/* The same, shown under `alias` in the signal list (GTKWave's "+{alias} name" rows). */
+void aimc_gtkw_signal_as(aimc_gtkw *g, const char *name, const char *alias, aimc_gtkw_style style);
 /* The layout text (owned by g). */
 const char *aimc_gtkw_text(const aimc_gtkw *g);
 int aimc_gtkw_write(const aimc_gtkw *g, const char *path, aimc_error *err);

@@ -204,6 +204,31 @@ START_TEST(random_commands_never_lose_duplicate_or_reorder_jobs)
 }
 END_TEST
 
+START_TEST(one_cycle_compute_back_to_back)
+{
+    /* K = 1: completions on one tile in consecutive cycles; each must be matched to its own job. Four blocks on
+     * tile 0, one tier, no switch cost: pushes 1..4; a0 = 2 (switch of 0 cycles), done 2+0+1+1 = 4; the next
+     * job is accepted in each last compute cycle: a_n = max(p_n + 1, a_{n-1} + 1) = 3, 4, 5; last done 7;
+     * group_done 8. */
+    fixture f = {.table = aimc_dispatch_table_create(1, 1, 1)};
+    for (int k = 0; k < 4; k++)
+        add(f.table, 0, 0, 0, 0, 1);
+    aimc_error err;
+    ck_assert_msg(aimc_chip_config_load(SMALL_CHIP, &f.chip, &err) == 0, "%s", err.msg);
+    f.chip.tile.tiles = 4;
+    f.chip.tile.tier_switch_cycles = 0;
+    f.chip.tile.mvm_compute_cycles = 1;
+    aimc_dispatch_table_finish(f.table);
+    f.ledger = aimc_ledger_create(2);
+    f.b = aimc_cosim_backend_create(&f.chip, f.table, 1, f.ledger, NULL, &err);
+    ck_assert_msg(f.b != NULL, "%s", err.msg);
+    uint32_t u = 0;
+    submit(&f, 0, 2, 0, 0, 0, 1, &u);
+    ck_assert_uint_eq(next_done(&f, 2), 8);
+    close_fixture(&f);
+}
+END_TEST
+
 START_TEST(bad_commands_are_refused)
 {
     fixture f = {.table = aimc_dispatch_table_create(1, 2, 1)};
@@ -235,6 +260,7 @@ Suite *aimc_test_suite(void)
     tcase_add_test(tc, full_queue_stalls_the_dispatcher);
     tcase_add_test(tc, commands_back_to_back_and_tiles_in_parallel);
     tcase_add_test(tc, random_commands_never_lose_duplicate_or_reorder_jobs);
+    tcase_add_test(tc, one_cycle_compute_back_to_back);
     tcase_add_test(tc, bad_commands_are_refused);
     suite_add_tcase(s, tc);
     return s;

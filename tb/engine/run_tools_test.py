@@ -1,0 +1,188 @@
+#!/usr/bin/env python3
+"""Checks of `aimc3d run` (both engines) through the built program and the waveform tools.
+
+usage: run_tools_test.py CASE AIMC3D WORKDIR PRESETS
+Cases: engines_agree, conservation, repeatable, trace_checks, bad_inputs.  Each prints what it checked
+and exits non-zero on failure.
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from decimal import Decimal
+
+CASE, AIMC3D, WORKDIR, PRESETS = sys.argv[1:5]
+
+
+def fail(msg):
+    print("FAIL:", msg)
+    sys.exit(1)
+
+
+def run(args, expect=0):
+    p = subprocess.run([AIMC3D, "run"] + args, capture_output=True, text=True)
+    if p.returncode != expect:
+        fail("aimc3d run %s: exit %d (wanted %d)\n%s%s" % (" ".join(args), p.returncode, expect, p.stdout, p.stderr))
+    return p
+
+
+def fJ(text_pJ):
+    """Reports print energies as pJ with exactly three decimals: back to integer femtojoules."""
+    return int(Decimal(str(text_pJ)) * 1000)
+
+
+def load(path):
+    with open(path) as f:
+        return json.load(f, parse_float=Decimal)
+
+
+def engines_agree(tmp):
+    workloads = [
+        ["--model", "small-moe", "--batch", "1", "--routing", "uniform"],
+        ["--model", "small-moe", "--batch", "4", "--routing", "skewed", "--setting", "all-analog"],
+        ["--model", "small-moe", "--batch", "12", "--routing", "co-selection", "--strategy", "stacked"],
+        ["--model", "tiny-moe", "--batch", "3", "--routing", "uniform", "--setting", "all-analog", "--prefill",
+         "--prompt", "3"],
+        ["--model", "tiny-moe", "--batch", "6", "--routing", "skewed", "--zipf", "2", "--strategy", "stacked"],
+        ["--model", "small-moe", "--batch", "2", "--routing", "co-selection", "--digital-experts", "0.25",
+         "--criterion", "random"],
+    ]
+    for k, w in enumerate(workloads):
+        common = w + ["--chip", "paper", "--tokens", "3", "--seed", str(100 + k), "--per-layer"]
+        out = {}
+        for engine in ("cosim", "fast"):
+            rep, csv = os.path.join(tmp, engine + ".json"), os.path.join(tmp, engine + ".csv")
+            run(common + ["--engine", engine, "--report", rep, "--csv", csv])
+            report = load(rep)
+            report.pop("engine")
+            report["config"].pop("engine")
+            out[engine] = (report, open(csv).read())
+        if out["cosim"] != out["fast"]:
+            a, b = out["cosim"][0], out["fast"][0]
+            diff = [key for key in a if a.get(key) != b.get(key)]
+            fail("engines differ on %s: sections %s" % (" ".join(common), diff))
+        t = out["cosim"][0]["totals"]
+        print("ok: %-70s %8d cycles, %4d MVMs, identical in both engines" %
+              (" ".join(w)[:70], t["cycles"], t["counters"]["tier_mvms"]))
+
+
+def conservation(tmp):
+    rep = os.path.join(tmp, "r.json")
+    run(["--model", "small-moe", "--chip", "paper", "--tokens", "4", "--batch", "3", "--per-layer", "--report", rep,
+         "--engine", "fast"])
+    r = load(rep)
+    tokens = sum(fJ(t["total_pJ"]) for t in r["tokens"])
+    static = sum(fJ(v) for v in r["totals"]["not_attributed_to_tokens_pJ"].values())
+    total = fJ(r["totals"]["total_pJ"])
+    if tokens + static != total:
+        fail("tokens %d fJ + unattributed %d fJ != total %d fJ" % (tokens, static, total))
+    for t in r["tokens"]:
+        if sum(fJ(v) for v in t["energy_pJ"].values()) != fJ(t["total_pJ"]):
+            fail("token %d: components do not sum to its total" % t["token"])
+        if sum(fJ(layer["total"]) for layer in t["layers_pJ"]) != fJ(t["total_pJ"]):
+            fail("token %d: layers do not sum to its total" % t["token"])
+        if fJ(t["latency_ns"]) != fJ(t["end_ns"]) - fJ(t["start_ns"]):
+            fail("token %d: latency is not end - start" % t["token"])
+    print("ok: %d tokens: %d fJ + %d fJ static = %d fJ exactly; components and layers add up per token" %
+          (len(r["tokens"]), tokens, static, total))
+
+
+def repeatable(tmp):
+    outs = []
+    for k in range(2):
+        files = [os.path.join(tmp, "r%d.%s" % (k, ext)) for ext in ("json", "csv", "fst")]
+        run(["--model", "small-moe", "--chip", "paper", "--tokens", "2", "--batch", "2", "--routing", "skewed",
+             "--report", files[0], "--csv", files[1], "--trace", files[2]])
+        outs.append([open(f, "rb").read() for f in files])
+    for name, a, b in zip(("report", "csv", "trace"), outs[0], outs[1]):
+        if a != b:
+            fail("same inputs and seed gave a different %s" % name)
+    print("ok: same inputs and seed give byte-identical JSON, CSV and FST (%d bytes)" % len(outs[0][2]))
+
+
+def read_vcd(fst):
+    p = subprocess.run(["fst2vcd", fst], capture_output=True, text=True)
+    names, last, scope, widths = {}, {}, [], {}
+    max_enabled = 0
+    for line in p.stdout.splitlines():
+        parts = line.split()
+        if not parts:
+            continue
+        if parts[0] == "$scope":
+            scope.append(parts[2])
+        elif parts[0] == "$upscope":
+            scope.pop()
+        elif parts[0] == "$var":
+            names.setdefault(".".join(scope + [parts[4]]), parts[3])
+        elif line[0] == "b":
+            value = int(parts[0][1:].replace("x", "0").replace("z", "0"), 2)
+            last[parts[1]] = value
+            if parts[1] in widths:
+                max_enabled = max(max_enabled, bin(value).count("1"))
+        if parts[0] == "$enddefinitions":
+            widths = {names[n]: 1 for n in names if n.endswith(".tile.tier_en")}
+    return names, last, max_enabled
+
+
+def trace_checks(tmp):
+    fst, rep = os.path.join(tmp, "t.fst"), os.path.join(tmp, "t.json")
+    run(["--model", "small-moe", "--chip", "paper", "--tokens", "3", "--batch", "4", "--setting", "all-analog",
+         "--trace", fst, "--report", rep])
+    r = load(rep)
+    names, last, max_enabled = read_vcd(fst)
+    if max_enabled != 1:
+        fail("OTT: up to %d tiers enabled at once in some tile" % max_enabled)
+    pushed = last[names["top.chip.jobs_pushed"]]
+    if pushed != r["totals"]["counters"]["tier_mvms"]:
+        fail("jobs pushed in the trace %d != report's tier MVMs %d" % (pushed, r["totals"]["counters"]["tier_mvms"]))
+    monitor = last[names["top.chip.energy_chip_fJ"]]
+    booked = fJ(r["totals"]["energy_pJ"]["crossbar"]) + fJ(r["totals"]["energy_pJ"]["tier_switch"]) + \
+        fJ(r["totals"]["energy_pJ"]["dac"]) + fJ(r["totals"]["energy_pJ"]["adc"])
+    if monitor != booked:
+        fail("RTL energy monitor %d fJ != report's tile energy %d fJ" % (monitor, booked))
+    layout = open(os.path.join(tmp, "t.gtkw")).read()
+    rows = [re.sub(r"^\+\{[^}]*\} ", "", s) for s in layout.splitlines()]
+    missing = [s for s in rows if s.startswith("top.") and re.sub(r"\[\d+:\d+\]$", "", s) not in names]
+    if '[dumpfile] "t.fst"' not in layout or missing:
+        fail("layout names signals the trace lacks: %s" % missing[:5])
+    print("ok: trace: one tier per tile at most, %d jobs, energy monitor %d fJ = report; layout signals exist" %
+          (pushed, monitor))
+
+
+def bad_inputs(tmp):
+    def write(name, text):
+        path = os.path.join(tmp, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+    model = json.load(open(os.path.join(PRESETS, "models", "small-moe.json")))
+    bad_topk = dict(model, top_k=9)
+    big = dict(model, experts=64, expert_hidden=4096, d_model=2048, layers=8)
+    cases = [
+        (["--model", write("m1.json", '{\n  "format": "aimc3d-model/1",\n  "layers": 4,,\n}')], "m1.json:3:"),
+        (["--model", write("m2.json", json.dumps(bad_topk))], "top_k"),
+        (["--model", write("m3.json", json.dumps(big))], "tiers"),
+        (["--model", "small-moe", "--routing", "sideways"], "--routing: expected a routing mode"),
+        (["--model", "small-moe", "--routing", "replay", "--routing-trace",
+          write("t.jsonl", '{"format": "aimc3d-routing/1"')], "t.jsonl"),
+        (["--model", "small-moe", "--engine", "quantum"], "--engine: expected one of cosim, fast"),
+        (["--model", "small-moe", "--engine", "fast", "--trace", os.path.join(tmp, "x.fst")], "only the cosim"),
+        (["--model", "small-moe", "--report", "/nonexistent/r.json"], "/nonexistent/r.json: cannot write output"),
+        (["--model", "small-moe", "--batch", "0"], "--batch: expected a whole number"),
+    ]
+    for args, expected in cases:
+        before = set(os.listdir(tmp))
+        p = run(["--chip", "paper", "--tokens", "1", "--csv", os.path.join(tmp, "partial.csv")] + args, expect=2)
+        lines = p.stderr.strip().splitlines()
+        if len(lines) != 1 or expected not in lines[0] or not lines[0].startswith("aimc3d: "):
+            fail("%s: stderr %r (wanted one line with %r)" % (args, p.stderr, expected))
+        if set(os.listdir(tmp)) != before:
+            fail("%s left files behind: %s" % (args, set(os.listdir(tmp)) - before))
+        print("ok: %-60s -> %s" % (" ".join(args)[-60:], lines[0][:110]))
+
+
+with tempfile.TemporaryDirectory(dir=WORKDIR) as tmp:
+    {"engines_agree": engines_agree, "conservation": conservation, "repeatable": repeatable,
+     "trace_checks": trace_checks, "bad_inputs": bad_inputs}[CASE](tmp)
