@@ -37,8 +37,6 @@ static int trace_scores(const aimc_moe_model *m, aimc_criterion c, const aimc_ro
                         double *row, aimc_error *err)
 {
     uint32_t tokens = aimc_routing_trace_tokens(trace);
-    if (aimc_routing_trace_check_model(trace, m, err))
-        return -1;
     if (tokens == 0)
         return aimc_fail(err, "criterion %s: the routing trace holds no token", aimc_criterion_name(c));
     uint64_t *selected = malloc(m->experts * sizeof *selected);
@@ -101,7 +99,7 @@ int aimc_expert_scores(const aimc_moe_model *m, aimc_criterion c, const aimc_sco
     if (((c == AIMC_CRITERION_MAX_NEURON_NORM || c == AIMC_CRITERION_ROUTER_NORM) &&
          needs(c, in->weights, "the model's weights (a safetensors file or folder)", err)) ||
         ((c == AIMC_CRITERION_ACTIVATION_FREQUENCY || c == AIMC_CRITERION_MEAN_ROUTING_WEIGHT) &&
-         needs(c, in->trace, "a routing trace", err)))
+         (needs(c, in->trace, "a routing trace", err) || aimc_routing_trace_check_model(in->trace, m, err))))
         return -1;
     memset(scores, 0, (size_t)m->layers * m->experts * sizeof *scores);
     for (uint32_t l = m->dense_layers; m->experts && l < m->layers; l++)

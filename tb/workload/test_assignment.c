@@ -370,7 +370,8 @@ START_TEST(trace_criteria)
     for (int i = 0; i < 8; i++)
         ck_assert_double_eq(s[i], mean[i]);
     aimc_moe_model other = load("small-moe"); /* a trace of another model is refused, not read out of bounds */
-    ck_assert_int_eq(aimc_expert_scores(&other, AIMC_CRITERION_ACTIVATION_FREQUENCY, &in, s, &err), -1);
+    double s_other[4 * 8];
+    ck_assert_int_eq(aimc_expert_scores(&other, AIMC_CRITERION_ACTIVATION_FREQUENCY, &in, s_other, &err), -1);
     ck_assert_ptr_nonnull(strstr(err.msg, "routing trace: it is for 2 layers (0 dense) of 4 experts, top-2; model "
                                           "small-moe has 4 layers"));
     aimc_routing_trace_destroy(t);
