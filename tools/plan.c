@@ -7,12 +7,12 @@
 #include "output_file.h"
 #include "routing.h"
 
-static int parse_choice(const char *flag, const char *value, int (*parse)(const char *), const char *expected,
-                        int *out, aimc_error *err)
+static int parse_choice(const char *command, const char *flag, const char *value, int (*parse)(const char *),
+                        const char *expected, int *out, aimc_error *err)
 {
     int v = parse(value);
     if (v < 0)
-        return aimc_fail(err, "%s: expected one of %s, found \"%s\"", flag, expected, value);
+        return aimc_fail(err, "%s %s: expected one of %s, found \"%s\"", command, flag, expected, value);
     *out = v;
     return 0;
 }
@@ -25,11 +25,11 @@ static int parse_ranking(const char *name)
 static int parse_choices(const aimc_plan_args *a, aimc_plan *in, aimc_error *err)
 {
     int criterion = 0, ranking = 0, setting = 0, strategy = 0;
-    if (parse_choice("--criterion", a->criterion, aimc_criterion_parse,
+    if (parse_choice(a->command, "--criterion", a->criterion, aimc_criterion_parse,
                      "max-neuron-norm, activation-frequency, mean-routing-weight, router-norm, random", &criterion, err) ||
-        parse_choice("--ranking", a->ranking, parse_ranking, "per-layer, global", &ranking, err) ||
-        parse_choice("--setting", a->setting, aimc_setting_parse, "heterogeneous, all-analog", &setting, err) ||
-        parse_choice("--strategy", a->strategy, aimc_strategy_parse, "greedy, stacked, coselect", &strategy, err))
+        parse_choice(a->command, "--ranking", a->ranking, parse_ranking, "per-layer, global", &ranking, err) ||
+        parse_choice(a->command, "--setting", a->setting, aimc_setting_parse, "heterogeneous, all-analog", &setting, err) ||
+        parse_choice(a->command, "--strategy", a->strategy, aimc_strategy_parse, "greedy, stacked, coselect", &strategy, err))
         return -1;
     in->assign = (aimc_assignment_options){(aimc_setting)setting, a->fraction, (aimc_criterion)criterion, ranking == 1};
     in->strategy = (aimc_strategy)strategy;
