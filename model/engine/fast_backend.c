@@ -46,7 +46,6 @@ typedef struct {
 
     /* Activation codes of one job and a per-in_block cache of their summaries: the blocks of one unit that
      * share an input slice (same in_block, other out_block) are driven with the same codes. */
-    int16_t *codes;
     aimc_codes_summary *summary;
     uint64_t *summary_stamp; /* == unit_stamp when summary[in_block] belongs to the current unit */
     uint64_t unit_stamp;
@@ -129,8 +128,7 @@ static const aimc_codes_summary *codes_of(fast_backend *f, const aimc_mvm_comman
 {
     if (f->summary_stamp[in_block] != f->unit_stamp) {
         aimc_codes_key key = {f->codes_seed, cmd->token, cmd->layer, unit, cmd->phase, in_block};
-        aimc_activation_codes(&key, f->chip.tile.rows, f->codes_bits, f->codes);
-        aimc_codes_summarise(f->codes, f->chip.tile.rows, &f->summary[in_block]);
+        aimc_activation_codes_summary(&key, f->chip.tile.rows, f->codes_bits, &f->summary[in_block]);
         f->summary_stamp[in_block] = f->unit_stamp;
     }
     return &f->summary[in_block];
@@ -252,7 +250,6 @@ static void fast_destroy(aimc_mvm_backend *b)
     free(f->stats.stall_cycles);
     free(f->groups);
     free(f->heap);
-    free(f->codes);
     free(f->summary);
     free(f->summary_stamp);
     free(f);
@@ -337,11 +334,10 @@ aimc_mvm_backend *aimc_fast_backend_create(const aimc_chip_config *chip, const a
     f->stats.stall_cycles = calloc(tiles, sizeof(uint64_t));
     f->groups = calloc(slots, sizeof *f->groups);
     f->heap = calloc(slots, sizeof *f->heap);
-    f->codes = calloc(chip->tile.rows, sizeof *f->codes);
     f->summary = calloc(max_in_blocks, sizeof *f->summary);
     f->summary_stamp = calloc(max_in_blocks, sizeof *f->summary_stamp);
     if (!f->tiles || !f->accepts || !f->stats.busy_cycles || !f->stats.conflict_cycles || !f->stats.stall_cycles ||
-        !f->groups || !f->heap || !f->codes || !f->summary || !f->summary_stamp) {
+        !f->groups || !f->heap || !f->summary || !f->summary_stamp) {
         fast_destroy(&f->base);
         aimc_fail(err, "fast backend: out of memory for %u tiles x queue depth %u and %u slots", chip->tile.tiles,
                   queue_depth, slots);
