@@ -34,11 +34,3 @@ void aimc_rng_destroy(aimc_rng *r)
 double aimc_rng_uniform(aimc_rng *r) { return gsl_rng_uniform(r->g); }
 uint32_t aimc_rng_uniform_int(aimc_rng *r, uint32_t n) { return (uint32_t)gsl_rng_uniform_int(r->g, n); }
 double aimc_rng_gaussian(aimc_rng *r, double sigma) { return gsl_ran_gaussian_ziggurat(r->g, sigma); }
-
-uint64_t aimc_seed_mix(uint64_t a, uint64_t b)
-{
-    uint64_t z = a + 0x9e3779b97f4a7c15ull * (b + 1);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}

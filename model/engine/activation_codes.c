@@ -52,13 +52,23 @@ void aimc_activation_codes(const aimc_codes_key *key, uint32_t rows, uint32_t b_
         codes[r] = source_next(&src);
 }
 
-static void add_to_summary(aimc_codes_summary *s, int16_t code)
+/* Set bits of a 16-bit value, branch-free (the baseline x86-64 target has no popcount instruction, and the
+ * builtin becomes a library call). */
+static inline uint32_t popcount16(uint32_t v)
+{
+    v = v - ((v >> 1) & 0x5555);
+    v = (v & 0x3333) + ((v >> 2) & 0x3333);
+    v = (v + (v >> 4)) & 0x0f0f;
+    return (v + (v >> 8)) & 0x1f;
+}
+
+static inline void add_to_summary(aimc_codes_summary *s, int16_t code)
 {
     uint32_t m = (uint32_t)(code < 0 ? -code : code);
     if (m > s->max_abs)
         s->max_abs = m;
     s->sum_abs += m;
-    s->ones += (uint64_t)__builtin_popcount(m);
+    s->ones += popcount16(m);
     s->nonzero += m != 0;
 }
 
