@@ -13,9 +13,11 @@
 #include "dispatch_build.h"
 #include "energy_report.h"
 #include "fast_backend.h"
+#include "gpu_comparison.h"
 #include "json_config.h"
 #include "output_file.h"
 #include "plan.h"
+#include "progress.h"
 #include "run_summary.h"
 #include "trace_stamp.h"
 #include "vchip.h"
@@ -25,9 +27,9 @@
 
 typedef struct {
     aimc_plan_args plan;
-    const char *engine, *routing, *trace, *report, *csv;
+    const char *engine, *routing, *trace, *report, *csv, *gpu;
     long tokens, batch, prompt;
-    double zipf, partner;
+    double zipf, partner, gpu_weight_bytes;
     bool prefill, per_layer;
 } run_args;
 
@@ -61,6 +63,8 @@ static json_object *config_echo(const run_args *a, const aimc_plan *p, const aim
     json_object_object_add(c, "chip_file", json_object_new_string(p->chip.path));
     json_object_object_add(c, "tiles", json_object_new_int64(p->chip.tile.tiles));
     json_object_object_add(c, "tiers", json_object_new_int64(p->chip.tile.tiers));
+    json_object_object_add(c, "fit", json_object_new_boolean(a->plan.fit));
+    json_object_object_add(c, "ott", json_object_new_boolean(!a->plan.no_ott));
     json_object_object_add(c, "clock_period_ps", json_object_new_int64((int64_t)p->chip.clock_period_ps));
     json_object_object_add(c, "setting", json_object_new_string(a->plan.setting));
     json_object_object_add(c, "strategy", json_object_new_string(a->plan.strategy));
@@ -83,6 +87,8 @@ typedef struct {
     aimc_mvm_backend *backend;
     aimc_decode_options opt;
     aimc_decode_result result;
+    aimc_gpu_config gpu;
+    aimc_progress progress;
     char trace_tmp[1100];
 } run_state;
 
@@ -113,12 +119,43 @@ static int check_outputs(const run_args *a, aimc_error *err)
     return 0;
 }
 
+/* The OTT ablation exists only in the fast engine: the RTL's tier-select controller enforces OTT. */
+static int check_engine(const run_args *a, aimc_error *err)
+{
+    if (a->plan.no_ott && strcmp(a->engine, "fast") != 0)
+        return aimc_fail(err, "run --no-ott: expected --engine fast (the %s engine runs the RTL, which enforces one "
+                              "tier at a time per tile)", a->engine);
+    return 0;
+}
+
+/* Per-tile statistics of the physical tiles: under --no-ott the engine's one-tier tiles are summed back into
+ * their tile (its busy cycles can then exceed the run's: tiers computed in parallel). */
+static json_object *tiles_json(const run_state *s, const aimc_mvm_stats *st)
+{
+    uint32_t tiles = s->plan.chip.tile.tiles, engine_tiles = s->plan.engine_chip.tile.tiles;
+    if (engine_tiles == tiles)
+        return aimc_tile_utilisation_json(st, tiles, s->result.cycles);
+    uint64_t *sums = calloc(3 * (size_t)tiles, sizeof *sums);
+    if (!sums)
+        return NULL;
+    aimc_mvm_stats folded = {st->jobs, st->tier_switches, sums, sums + tiles, sums + 2 * (size_t)tiles};
+    for (uint32_t t = 0; t < engine_tiles; t++) {
+        uint32_t phys = aimc_plan_physical_tile(&s->plan, t);
+        folded.busy_cycles[phys] += st->busy_cycles[t];
+        folded.conflict_cycles[phys] += st->conflict_cycles[t];
+        folded.stall_cycles[phys] += st->stall_cycles[t];
+    }
+    json_object *o = aimc_tile_utilisation_json(&folded, tiles, s->result.cycles);
+    free(sums);
+    return o;
+}
+
 /* Both engines use the RTL's queue depth and slot count, so they run the same dispatcher. */
 static int make_backend(const run_args *a, run_state *s, aimc_error *err)
 {
     s->opt.slots = aimc_cosim_backend_slots();
     if (strcmp(a->engine, "fast") == 0) {
-        s->backend = aimc_fast_backend_create(&s->plan.chip, s->table, aimc_cosim_backend_queue_depth(), s->opt.slots,
+        s->backend = aimc_fast_backend_create(&s->plan.engine_chip, s->table, aimc_cosim_backend_queue_depth(), s->opt.slots,
                                               (uint64_t)a->plan.seed, AIMC_CODES_BITS, s->ledger, err);
         return s->backend ? 0 : -1;
     }
@@ -144,7 +181,8 @@ static int cosim_verdict(run_state *s)
     return r.scoreboard_errors || r.ott_violation_cycles || r.rtl_assertion_failures || r.energy_monitor_delta_fJ;
 }
 
-static int write_outputs(const run_args *a, run_state *s, const aimc_run_figures *fig, aimc_error *err)
+static int write_outputs(const run_args *a, run_state *s, const aimc_run_figures *fig,
+                         const aimc_gpu_comparison *gpu, aimc_error *err)
 {
     uint64_t period = (uint64_t)s->plan.chip.clock_period_ps;
     if (a->report) {
@@ -157,8 +195,14 @@ static int write_outputs(const run_args *a, run_state *s, const aimc_run_figures
         json_object_object_add(counters, "dram_busy_cycles", json_object_new_uint64(s->result.dram_busy_cycles));
         json_object *sections = json_object_new_object();
         json_object_object_add(sections, "summary", aimc_run_figures_json(fig));
-        json_object_object_add(sections, "tiles",
-                               aimc_tile_utilisation_json(st, s->plan.chip.tile.tiles, s->result.cycles));
+        json_object *tiles = tiles_json(s, st);
+        if (!tiles) {
+            json_object_put(counters);
+            json_object_put(sections);
+            return aimc_fail(err, "run: out of memory");
+        }
+        json_object_object_add(sections, "tiles", tiles);
+        json_object_object_add(sections, "gpu", aimc_gpu_comparison_json(gpu));
         aimc_energy_report info = {.engine = a->engine, .clock_period_ps = period, .cycles = s->result.cycles,
                                    .config = config_echo(a, &s->plan, &s->opt), .counters = counters,
                                    .sections = sections};
@@ -195,15 +239,37 @@ static int publish_trace(const run_args *a, run_state *s, aimc_error *err)
     return 0;
 }
 
+/* The printed summary (chip, GPU side, ratios), the cosim's own checks and the report files. */
+static int summarise(const run_args *a, run_state *s, int *verdict, aimc_error *err)
+{
+    aimc_run_figures fig;
+    aimc_assignment_stats as;
+    aimc_assignment_stats_of(s->plan.assignment, &as);
+    aimc_run_figures_of(&s->plan.chip, as.params[AIMC_PLACE_DIGITAL] > 0, s->ledger, s->result.tokens,
+                        s->result.cycles, &fig);
+    aimc_gpu_decode work = {s->opt.batch, s->opt.tokens, s->opt.prompt, s->opt.prefill, a->gpu_weight_bytes};
+    aimc_gpu_comparison gpu;
+    if (aimc_gpu_comparison_of(&s->gpu, &s->plan.model, &work, &fig, &gpu, err))
+        return -1;
+    printf("%s engine: %s on %s (%u tiles x %u tiers%s), batch %u, %u tokens per sequence\n", a->engine,
+           s->plan.model.name, s->plan.chip.name, s->plan.chip.tile.tiles, s->plan.chip.tile.tiers,
+           a->plan.no_ott ? ", OTT off: tiers in parallel" : "", s->opt.batch, s->opt.tokens);
+    aimc_run_figures_print(stdout, &fig, s->ledger);
+    aimc_gpu_comparison_print(stdout, &gpu, &fig);
+    if (strcmp(a->engine, "cosim") == 0)
+        *verdict = cosim_verdict(s);
+    return write_outputs(a, s, &fig, &gpu, err);
+}
+
 static int run(const run_args *a, aimc_error *err)
 {
     run_state s = {0};
     s.opt = (aimc_decode_options){.batch = (uint32_t)a->batch, .tokens = (uint32_t)a->tokens,
                                   .prompt = (uint32_t)a->prompt, .prefill = a->prefill, .seed = (uint64_t)a->plan.seed};
-    int rc = check_outputs(a, err);
+    int rc = check_engine(a, err) || check_outputs(a, err) || aimc_gpu_config_load(a->gpu, &s.gpu, err) ? -1 : 0;
     if (!rc)
         rc = aimc_plan_build(&a->plan, &s.plan, err);
-    if (!rc && !(s.table = aimc_dispatch_table_from_mapping(s.plan.mapping, err)))
+    if (!rc && !(s.table = aimc_plan_dispatch_table(&s.plan, err)))
         rc = -1;
     if (!rc)
         rc = make_router(a, &s.plan.model, &s.router, err);
@@ -211,23 +277,16 @@ static int run(const run_args *a, aimc_error *err)
         rc = aimc_fail(err, "run: out of memory");
     if (!rc)
         rc = make_backend(a, &s, err);
-    if (!rc)
-        rc = aimc_decode_run(s.plan.mapping, s.table, s.router, s.backend, &s.opt, s.ledger, &s.result, err);
-    int verdict = 0;
     if (!rc) {
-        aimc_run_figures fig;
-        aimc_assignment_stats as;
-        aimc_assignment_stats_of(s.plan.assignment, &as);
-        aimc_run_figures_of(&s.plan.chip, as.params[AIMC_PLACE_DIGITAL] > 0, s.ledger, s.result.tokens,
-                            s.result.cycles, &fig);
-        printf("%s engine: %s on %s (%u tiles x %u tiers), batch %u, %u tokens per sequence\n", a->engine,
-               s.plan.model.name, s.plan.chip.name, s.plan.chip.tile.tiles, s.plan.chip.tile.tiers, s.opt.batch,
-               s.opt.tokens);
-        aimc_run_figures_print(stdout, &fig, s.ledger);
-        if (strcmp(a->engine, "cosim") == 0)
-            verdict = cosim_verdict(&s);
-        rc = write_outputs(a, &s, &fig, err);
+        aimc_progress_start(&s.progress, s.plan.chip.clock_period_ps, NULL);
+        s.opt.progress = aimc_progress_tokens;
+        s.opt.progress_ctx = &s.progress;
+        rc = aimc_decode_run(s.plan.mapping, s.table, s.router, s.backend, &s.opt, s.ledger, &s.result, err);
+        aimc_progress_end(&s.progress);
     }
+    int verdict = 0;
+    if (!rc)
+        rc = summarise(a, &s, &verdict, err);
     if (s.backend) { /* closes the trace */
         s.backend->ops->destroy(s.backend);
         s.backend = NULL;
@@ -243,7 +302,7 @@ static int run(const run_args *a, aimc_error *err)
 int aimc_cli_run(int argc, char **argv)
 {
     run_args a = {.engine = "cosim", .routing = "uniform", .tokens = 8, .batch = 1, .prompt = 64, .zipf = 1.0,
-                  .partner = 0.5};
+                  .partner = 0.5, .gpu = "a100", .gpu_weight_bytes = 2};
     aimc_plan_args_defaults(&a.plan, "run");
     a.plan.fraction = 0;
     const aimc_cli_opt opts[] = {
@@ -267,6 +326,11 @@ int aimc_cli_run(int argc, char **argv)
         {"--weights", CLI_STRING, &a.plan.weights, 0, 0, "safetensors file or folder (for weight criteria)"},
         {"--tiles", CLI_LONG, &a.plan.tiles, 1, 65536, "override the chip's tile count"},
         {"--tiers", CLI_LONG, &a.plan.tiers, 2, 256, "override the chip's tiers per tile"},
+        {"--fit", CLI_FLAG, &a.plan.fit, 0, 0, "size the tile count to the model: ceil(analog blocks / tiers)"},
+        {"--no-ott", CLI_FLAG, &a.plan.no_ott, 0, 0, "ablation: a tile's tiers compute in parallel (fast engine)"},
+        {"--gpu", CLI_STRING, &a.gpu, 0, 0, "GPU baseline: a100, a100-80gb, h100, h200 or a JSON file (default a100)"},
+        {"--gpu-weight-bytes", CLI_DOUBLE, &a.gpu_weight_bytes, 0.0625, 16,
+         "GPU weight bytes per parameter (default 2, BF16)"},
         {"--trace", CLI_STRING, &a.trace, 0, 0, "waveform (cosim engine); a .gtkw layout goes beside it"},
         {"--report", CLI_STRING, &a.report, 0, 0, "per-token energy annotation, JSON"},
         {"--csv", CLI_STRING, &a.csv, 0, 0, "per-token table, CSV"},

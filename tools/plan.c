@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dispatch_build.h"
 #include "expert_scores.h"
 #include "output_file.h"
 #include "routing.h"
@@ -78,6 +79,8 @@ static int load_inputs(const aimc_plan_args *a, aimc_plan *in, aimc_error *err)
         aimc_moe_model_load(a->model, &in->model, err) || aimc_chip_config_load(a->chip, &in->chip, err) ||
         load_routing(a, in, err))
         return -1;
+    if (a->fit && a->tiles)
+        return aimc_fail(err, "%s: expected --fit or --tiles, not both (--fit computes the tile count)", a->command);
     if (a->tiles)
         in->chip.tile.tiles = (uint32_t)a->tiles;
     if (a->tiers)
@@ -120,14 +123,96 @@ void aimc_plan_args_defaults(aimc_plan_args *a, const char *command)
                           .strategy = "greedy", .seed = 1, .sample_tokens = 4096, .command = command};
 }
 
+/* Crossbar blocks of the matrices the assignment puts on analog tiers: ceil(in/R) x ceil(out/C) each. */
+static uint64_t count_analog_blocks(const aimc_plan *p)
+{
+    uint64_t rows = p->chip.tile.rows, cols = p->chip.tile.cols, n = 0;
+    for (size_t i = 0; i < aimc_matrix_count(&p->model); i++) {
+        if (aimc_assignment_placement(p->assignment, i) != AIMC_PLACE_ANALOG)
+            continue;
+        aimc_matrix x;
+        aimc_matrix_at(&p->model, i, &x);
+        n += ((x.in_dim + rows - 1) / rows) * ((x.out_dim + cols - 1) / cols);
+    }
+    return n;
+}
+
+/* --fit: just enough tiles for the analog blocks (at least one), within the chip format's 65,536 tiles. */
+static int fit_tiles(const aimc_plan_args *a, aimc_plan *p, aimc_error *err)
+{
+    uint64_t tiers = p->chip.tile.tiers, tiles = (p->analog_blocks + tiers - 1) / tiers;
+    if (tiles > 65536)
+        return aimc_fail(err, "%s --fit: model %s needs %llu tiles of %llu tiers for its %llu analog blocks "
+                              "(expected at most 65536 tiles; use more --tiers)",
+                         a->command, p->model.name, (unsigned long long)tiles, (unsigned long long)tiers,
+                         (unsigned long long)p->analog_blocks);
+    p->chip.tile.tiles = tiles ? (uint32_t)tiles : 1;
+    return 0;
+}
+
+/* No OTT: every tier is a tile of its own (one tier, so never a switch), and switches cost nothing. */
+static void no_ott_chip(const aimc_chip_config *chip, aimc_chip_config *out)
+{
+    *out = *chip;
+    out->tile.tiles = chip->tile.tiles * chip->tile.tiers;
+    out->tile.tiers = 1;
+    out->tile.tier_switch_cycles = 0;
+    out->energy.tier_switch = 0;
+}
+
 int aimc_plan_build(const aimc_plan_args *a, aimc_plan *p, aimc_error *err)
 {
     memset(p, 0, sizeof *p);
     if (load_inputs(a, p, err) || !(p->assignment = assign(a, p, err)))
         return -1;
+    p->analog_blocks = count_analog_blocks(p);
+    if (a->fit && fit_tiles(a, p, err))
+        return -1;
     aimc_mapping_options mo = {p->strategy, p->trace};
     p->mapping = aimc_mapping_create(&p->model, p->assignment, &p->chip, &mo, err);
-    return p->mapping ? 0 : -1;
+    if (!p->mapping)
+        return -1;
+    if (a->no_ott)
+        no_ott_chip(&p->chip, &p->engine_chip);
+    else
+        p->engine_chip = p->chip;
+    return 0;
+}
+
+uint32_t aimc_plan_physical_tile(const aimc_plan *p, uint32_t engine_tile)
+{
+    return p->engine_chip.tile.tiles == p->chip.tile.tiles ? engine_tile : engine_tile / p->chip.tile.tiers;
+}
+
+aimc_dispatch_table *aimc_plan_dispatch_table(const aimc_plan *p, aimc_error *err)
+{
+    aimc_dispatch_table *t = aimc_dispatch_table_from_mapping(p->mapping, err);
+    if (!t || p->engine_chip.tile.tiles == p->chip.tile.tiles)
+        return t;
+    /* Same entries, blocks and order; only (tile, tier) becomes the one-tier tile (tile * tiers + tier, 0). */
+    uint32_t layers = aimc_dispatch_table_layers(t), units = aimc_dispatch_table_units(t);
+    uint32_t phases = aimc_dispatch_table_phases(t), tiers = p->chip.tile.tiers;
+    aimc_dispatch_table *r = aimc_dispatch_table_create(layers, units, phases);
+    int rc = r ? 0 : aimc_fail(err, "dispatch table: out of memory");
+    for (uint32_t l = 0; l < layers && !rc; l++)
+        for (uint32_t u = 0; u < units && !rc; u++)
+            for (uint32_t ph = 0; ph < phases && !rc; ph++) {
+                uint32_t count;
+                const aimc_dispatch_block *b = aimc_dispatch_table_entry(t, l, u, ph, &count);
+                for (uint32_t j = 0; j < count && !rc; j++) {
+                    aimc_dispatch_block nb = b[j];
+                    nb.tile = b[j].tile * tiers + b[j].tier;
+                    nb.tier = 0;
+                    rc = aimc_dispatch_table_add(r, l, u, ph, nb, err);
+                }
+            }
+    aimc_dispatch_table_destroy(t);
+    if (rc) {
+        aimc_dispatch_table_destroy(r);
+        return NULL;
+    }
+    aimc_dispatch_table_finish(r);
+    return r;
 }
 
 void aimc_plan_release(aimc_plan *p)

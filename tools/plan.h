@@ -4,7 +4,10 @@
 #ifndef AIMC_PLAN_H
 #define AIMC_PLAN_H
 
+#include <stdbool.h>
+
 #include "chip_config.h"
+#include "dispatch_table.h"
 #include "mapping.h"
 #include "moe_model.h"
 #include "routing_trace.h"
@@ -14,6 +17,8 @@ typedef struct {
     const char *model, *chip, *weights, *criterion, *ranking, *setting, *strategy, *trace;
     double fraction;  /* of the routed experts kept digital */
     long seed, sample_tokens, tiles, tiers; /* tiles, tiers: 0 keeps the chip's */
+    bool fit;    /* size the tile count to the model: ceil(analog blocks / tiers) (excludes tiles) */
+    bool no_ott; /* ablation: the tiers of a tile compute in parallel (fast engine only, see engine_chip) */
     const char *command; /* "map" or "run", for messages */
 } aimc_plan_args;
 
@@ -26,6 +31,10 @@ typedef struct {
     aimc_routing_trace *trace;
     aimc_assignment *assignment;
     aimc_mapping *mapping;
+    uint64_t analog_blocks; /* crossbar blocks of the analog matrices (tiers the mapping fills) */
+    /* The chip the MVM backend runs: the chip itself, or with no_ott its tiles x tiers one-tier tiles without
+     * switch cost (tile t, tier r becomes one-tier tile t * tiers + r).  Area and digital units stay the chip's. */
+    aimc_chip_config engine_chip;
 } aimc_plan;
 
 /* Fills the defaults every command shares (criterion max-neuron-norm, per-layer ranking, heterogeneous,
@@ -33,5 +42,10 @@ typedef struct {
 void aimc_plan_args_defaults(aimc_plan_args *a, const char *command);
 int aimc_plan_build(const aimc_plan_args *a, aimc_plan *p, aimc_error *err);
 void aimc_plan_release(aimc_plan *p);
+
+/* The dispatch table of the plan's mapping, on the engine chip's tiles (remapped when no_ott). */
+aimc_dispatch_table *aimc_plan_dispatch_table(const aimc_plan *p, aimc_error *err);
+/* The physical tile of an engine tile (the identity unless no_ott). */
+uint32_t aimc_plan_physical_tile(const aimc_plan *p, uint32_t engine_tile);
 
 #endif

@@ -39,7 +39,7 @@ static int add_blocks(aimc_dispatch_table *t, const aimc_mapping *mp, const aimc
     for (uint32_t r = row_from; r < row_to; r++)
         for (uint32_t c = 0; c < x->col_blocks; c++) {
             const aimc_block *b = aimc_mapping_block(mp, x, r, c);
-            aimc_dispatch_block d = {(uint16_t)b->tile, (uint16_t)b->tier, (uint16_t)r, (uint16_t)c};
+            aimc_dispatch_block d = {b->tile, (uint16_t)b->tier, (uint16_t)r, (uint16_t)c};
             if (aimc_dispatch_table_add(t, layer, unit, phase, d, err))
                 return -1;
         }

@@ -12,7 +12,8 @@
 #include "aimc_error.h"
 
 typedef struct {
-    uint16_t tile, tier;
+    uint32_t tile;      /* 32 bits: the fast engine's no-OTT ablation runs tiles x tiers one-tier tiles */
+    uint16_t tier;
     uint16_t in_block;  /* which R-row slice of the unit's input vector feeds this block */
     uint16_t out_block; /* which C-column slice of the output it produces */
 } aimc_dispatch_block;
