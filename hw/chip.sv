@@ -17,6 +17,10 @@ module chip #(
     parameter int PHASE_W = 2,
     parameter int ENTRIES = 4096,
     parameter int BLOCKS  = 16384,
+    parameter int ROWS    = 512,   // the tiles' periphery maxima (tile.sv)
+    parameter int B_IN    = 8,
+    parameter int NADC    = 64,
+    parameter int B_OUT   = 16,
     parameter int TIER_W  = $clog2(TIERS),
     parameter int SLOT_W  = $clog2(SLOTS),
     parameter int TAG_W   = SLOT_W + JOB_W,
@@ -28,7 +32,14 @@ module chip #(
     input  logic                        rst_n,
     // configuration (static during a run)
     input  logic [15:0]                 cfg_switch_cycles,
-    input  logic [15:0]                 cfg_compute_cycles,
+    // the tiles' periphery (tile.sv): rows, DAC mode and bits, ADC bits, converters (columns / M), M, integration
+    input  logic [15:0]                 cfg_rows,
+    input  logic                        cfg_bit_serial,
+    input  logic [4:0]                  cfg_b_in,
+    input  logic [4:0]                  cfg_b_out,
+    input  logic [15:0]                 cfg_adcs,
+    input  logic [15:0]                 cfg_mux,
+    input  logic [15:0]                 cfg_integrate_cycles,
     input  logic [UNIT_W:0]             cfg_units,
     input  logic [PHASE_W:0]            cfg_phases,
     input  logic [47:0]                 cfg_mvm_energy_fJ,
@@ -90,13 +101,30 @@ module chip #(
         logic              switching;
         logic [1:0]        fsm_state;
         logic [TIER_W-1:0] active_tier;
+        logic [2:0]        phase;
+        logic              dac_driving, adc_sampling, adc_deciding, adc_valid;
+        logic [15:0]       dac_drive_cycle, dac_drive_len, adc_mux, adc_valid_mux;
+        logic [4:0]        adc_bit;
+        logic [NADC*B_OUT-1:0] adc_sar;
+        logic [NADC-1:0]   adc_sat;
+        logic [31:0]       done_dac_conversions, done_drive_pulses, done_conversions, done_saturated,
+                           done_buffer_accesses;
+        logic [63:0]       dac_conversions_total, drive_pulses_total, conversions_total, saturated_total;
         /* verilator lint_on UNUSEDSIGNAL */
         logic              mvm_start;
         logic [31:0]       switch_count, mvm_count, busy_cycles, switch_seen;
         logic [63:0]       energy_fJ;
 
-        tile #(.TIERS(TIERS), .TAG_W(TAG_W)) tile (
-            .clk, .rst_n, .switch_cycles(cfg_switch_cycles), .compute_cycles(cfg_compute_cycles),
+        // Timing runs: no DAC codes and comparators answering 0 (the SAR's timing does not depend on them; the
+        // DAC's does in PWM mode, where the drive is then empty).
+        tile #(.TIERS(TIERS), .TAG_W(TAG_W), .ROWS(ROWS), .B_IN(B_IN), .NADC(NADC), .B_OUT(B_OUT)) tile (
+            .clk, .rst_n, .switch_cycles(cfg_switch_cycles),
+            .cfg_rows, .cfg_bit_serial, .cfg_b_in, .cfg_b_out, .cfg_adcs, .cfg_mux, .cfg_integrate_cycles,
+            .in_codes('0), .adc_cmp('0),
+            .done_dac_conversions, .done_drive_pulses, .done_conversions, .done_saturated, .done_buffer_accesses,
+            .phase, .dac_driving, .dac_drive_cycle, .dac_drive_len, .adc_sampling, .adc_deciding, .adc_mux,
+            .adc_bit, .adc_sar, .adc_valid, .adc_valid_mux, .adc_sat,
+            .dac_conversions_total, .drive_pulses_total, .conversions_total, .saturated_total,
             .req_valid(job_valid[t]), .req_ready(job_ready[t]),
             .req_tier(job_tier[t*TIER_W +: TIER_W]), .req_tag(job_tag[t*TAG_W +: TAG_W]),
             .mvm_start, .done_valid(tile_done[t]), .done_tag(tile_done_tag[t*TAG_W +: TAG_W]),

@@ -1,6 +1,8 @@
-/* Benchmark: simulated cycles per second of the single-tile cosim (paper preset), with the trace off and
- * with FST on, timing-only (no crossbar arithmetic, no scoreboards) and with numeric MVMs.  Prints figures;
- * asserts nothing.  usage: bench_tile [tokens] */
+/* Benchmark: simulated cycles per second of the single-tile cosim with the full periphery (tier-select
+ * controller, DAC drive, integration, SAR ADC bank in RTL; the C analog model supplying codes, column values and
+ * comparator decisions), paper preset, with the trace off and with FST on: timing runs (seeded activation codes,
+ * comparators answering 0) and numeric runs (noisy analog MVMs, every comparator decision from C).  No
+ * scoreboards.  Prints figures; asserts nothing.  usage: bench_tile [tokens] */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +12,7 @@
 
 #include "chip_config.h"
 #include "cosim_tile.h"
+#include "tile_cost.h"
 
 static double now_s(void)
 {
@@ -35,9 +38,11 @@ static int bench(const aimc_chip_config *chip, const char *label, uint32_t token
         return -1;
     }
     double dt = now_s() - t0;
-    printf("%-28s %10" PRIu64 " cycles %8" PRIu64 " MVMs in %7.3f s: %8.2f M cycles/s, %9.0f MVMs/s\n", label,
+    printf("%-36s %10" PRIu64 " cycles %8" PRIu64 " MVMs in %7.3f s: %7.2f M cycles/s, %8.0f MVMs/s\n", label,
            r.cycles, r.mvms, dt, r.cycles / dt / 1e6, r.mvms / dt);
     aimc_ledger_destroy(r.ledger);
+    if (trace)
+        remove(trace);
     return 0;
 }
 
@@ -52,13 +57,21 @@ int main(int argc, char **argv)
     }
     char trace[64];
     snprintf(trace, sizeof trace, "/tmp/bench_tile_%ld.fst", (long)getpid());
-    printf("single-tile cosim, paper preset (%u tiers of %ux%u, %u-cycle MVM, %u-cycle switch), %u tokens x 4 MVMs\n",
-           chip.tile.tiers, chip.tile.rows, chip.tile.cols, chip.tile.mvm_compute_cycles,
-           chip.tile.tier_switch_cycles, tokens);
-    int rc = bench(&chip, "timing only, trace off", tokens, false, NULL);
-    rc |= bench(&chip, "timing only, FST on", tokens, false, trace);
-    remove(trace);
-    rc |= bench(&chip, "numeric 512x512, trace off", tokens / 10, true, NULL);
+    const aimc_periphery_config *p = &chip.periphery;
+    aimc_codes_summary any = {0};
+    aimc_tile_job_cost cost;
+    aimc_tile_job_cost_compute(&chip, &any, &cost);
+    printf("single-tile cosim, paper preset: %u tiers of %ux%u, %s DAC %u bit, %u SAR ADCs of %u bit (M = %u), "
+           "%u integrate cycles, %u-cycle switch; MVM compute phase %u cycles; %u tokens x 4 MVMs\n",
+           chip.tile.tiers, chip.tile.rows, chip.tile.cols, aimc_dac_mode_name(p->dac_mode), p->b_in_bits,
+           chip.tile.cols / p->adc_columns_per_adc, p->b_out_bits, p->adc_columns_per_adc, p->integrate_cycles,
+           chip.tile.tier_switch_cycles, cost.compute_cycles, tokens);
+    int rc = bench(&chip, "timing (bit-serial), trace off", tokens, false, NULL);
+    rc |= bench(&chip, "timing (bit-serial), FST on", tokens / 4, false, trace);
+    rc |= bench(&chip, "numeric 512x512 noisy, trace off", tokens / 10, true, NULL);
+    rc |= bench(&chip, "numeric 512x512 noisy, FST on", tokens / 40, true, trace);
+    chip.periphery.dac_mode = AIMC_DAC_PWM;
+    rc |= bench(&chip, "timing (PWM), trace off", tokens / 2, false, NULL);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     printf("peak memory: %.1f MB\n", ru.ru_maxrss / 1024.0);

@@ -1,5 +1,5 @@
-/* aimc3d cosim: one tile co-simulated (Verilated tier-select RTL + C crossbars), with its scoreboards,
- * an FST/VCD trace with a GTKWave layout, and the per-token energy report. */
+/* aimc3d cosim: one tile co-simulated (Verilated tier-select controller and DAC/ADC periphery RTL + the C analog
+ * model), with its scoreboards, an FST/VCD trace with a GTKWave layout, and the per-token energy report. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,46 +13,75 @@
 #include "gtkw_layout.h"
 #include "json_config.h"
 #include "output_file.h"
+#include "tile_cost.h"
 #include "vtile.h"
 
 typedef struct {
-    const char *chip, *trace, *report, *csv, *record;
-    long tiers, switch_cycles, compute_cycles, tokens, mvms_per_token, seed;
-    double stay, valid, noise;
-    bool no_numeric, no_check, quiet;
+    const char *chip, *trace, *report, *csv, *record, *dac_mode;
+    long tiers, switch_cycles, tokens, mvms_per_token, seed;
+    long b_in, b_out, mux, integrate_cycles; /* -1: the preset's */
+    double stay, valid;
+    bool no_numeric, no_check, ideal;
 } cosim_args;
 
 /* Signal names as the Verilated trace has them: scope "top" (the model's name), then the tile instance. */
 static void add_tile_signals(aimc_gtkw *g)
 {
-    unsigned tiers = aimc_vtile_tiers(), tier_w = 0;
-    while ((1u << tier_w) < tiers)
+    aimc_vtile_limits l;
+    aimc_vtile_get_limits(&l);
+    unsigned tier_w = 0;
+    while ((1u << tier_w) < l.tiers)
         tier_w++;
-    char tier_bus[32], en_bus[32], name[96];
+    char tier_bus[32], en_bus[32], sar_bus[32], adc_bus[32], name[96];
     snprintf(tier_bus, sizeof tier_bus, "[%u:0]", tier_w - 1);
-    snprintf(en_bus, sizeof en_bus, "[%u:0]", tiers - 1);
+    snprintf(en_bus, sizeof en_bus, "[%u:0]", l.tiers - 1);
+    snprintf(sar_bus, sizeof sar_bus, "[%u:0]", l.adcs * l.b_out_bits - 1);
+    snprintf(adc_bus, sizeof adc_bus, "[%u:0]", l.adcs - 1);
+    /* a row with a NULL signal starts a new group named by its bus field */
     const struct { const char *signal, *bus; aimc_gtkw_style style; } rows[] = {
+        {NULL, "tier-select controller", 0},
         {"clk", "", AIMC_GTKW_BIT},         {"rst_n", "", AIMC_GTKW_BIT},
         {"ctrl.state", "[1:0]", AIMC_GTKW_ENUM}, {"req_valid", "", AIMC_GTKW_BIT},
         {"req_ready", "", AIMC_GTKW_BIT},   {"req_tier", tier_bus, AIMC_GTKW_DEC},
         {"req_tag", "[15:0]", AIMC_GTKW_DEC}, {"tier_en", en_bus, AIMC_GTKW_BIN},
         {"active_tier", tier_bus, AIMC_GTKW_DEC}, {"switching", "", AIMC_GTKW_BIT},
-        {NULL, NULL, AIMC_GTKW_BIT},
-        {"mvm_start", "", AIMC_GTKW_BIT},   {"mvm_done", "", AIMC_GTKW_BIT},
-        {"done_valid", "", AIMC_GTKW_BIT},  {"done_tag", "[15:0]", AIMC_GTKW_DEC},
+        {NULL, "MVM phases", 0},
+        {"ph", "[2:0]", AIMC_GTKW_ENUM},    {"mvm_start", "", AIMC_GTKW_BIT},
+        {"mvm_done", "", AIMC_GTKW_BIT},    {"done_valid", "", AIMC_GTKW_BIT},
+        {"done_tag", "[15:0]", AIMC_GTKW_DEC},
+        {NULL, "DAC row drivers", 0},
+        {"dac.state", "", AIMC_GTKW_ENUM},  {"dac_drive_cycle", "[15:0]", AIMC_GTKW_DEC},
+        {"dac_drive_len", "[15:0]", AIMC_GTKW_DEC}, {"dac.conversions", "[31:0]", AIMC_GTKW_DEC},
+        {"dac.pulses", "[31:0]", AIMC_GTKW_DEC}, {"dac_done", "", AIMC_GTKW_BIT}, {"dac_empty", "", AIMC_GTKW_BIT},
+        {NULL, "integration", 0},
+        {"integrating", "", AIMC_GTKW_BIT}, {"integrate_left", "[15:0]", AIMC_GTKW_DEC},
+        {"adc_start", "", AIMC_GTKW_BIT},
+        {NULL, "ADC column bank (SAR)", 0},
+        {"adc.state", "[1:0]", AIMC_GTKW_ENUM}, {"adc_mux", "[15:0]", AIMC_GTKW_DEC},
+        {"adc_bit", "[4:0]", AIMC_GTKW_DEC}, {"adc_sar", sar_bus, AIMC_GTKW_HEX},
+        {"adc_cmp", adc_bus, AIMC_GTKW_HEX}, {"adc_valid", "", AIMC_GTKW_BIT},
+        {"adc_valid_mux", "[15:0]", AIMC_GTKW_DEC}, {"adc_sat", adc_bus, AIMC_GTKW_HEX},
+        {NULL, "events and counters", 0},
+        {"done_dac_conversions", "[31:0]", AIMC_GTKW_DEC}, {"done_drive_pulses", "[31:0]", AIMC_GTKW_DEC},
+        {"done_conversions", "[31:0]", AIMC_GTKW_DEC},
+        {"done_saturated", "[31:0]", AIMC_GTKW_DEC}, {"done_buffer_accesses", "[31:0]", AIMC_GTKW_DEC},
         {"switch_count", "[31:0]", AIMC_GTKW_ANALOG}, {"mvm_count", "[31:0]", AIMC_GTKW_ANALOG},
+        {"dac_conversions_total", "[63:0]", AIMC_GTKW_ANALOG}, {"drive_pulses_total", "[63:0]", AIMC_GTKW_ANALOG},
+        {"conversions_total", "[63:0]", AIMC_GTKW_ANALOG},
+        {"saturated_total", "[63:0]", AIMC_GTKW_ANALOG},
     };
-    aimc_gtkw_group_begin(g, "tier-select controller");
+    const char *group = NULL;
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         if (!rows[i].signal) {
-            aimc_gtkw_group_end(g, "tier-select controller");
-            aimc_gtkw_group_begin(g, "compute and counters");
+            if (group)
+                aimc_gtkw_group_end(g, group);
+            aimc_gtkw_group_begin(g, group = rows[i].bus);
             continue;
         }
         snprintf(name, sizeof name, "top.tile.%s%s", rows[i].signal, rows[i].bus);
         aimc_gtkw_signal(g, name, rows[i].style);
     }
-    aimc_gtkw_group_end(g, "compute and counters");
+    aimc_gtkw_group_end(g, group);
 }
 
 /* The layout goes next to the trace, as <trace without extension>.gtkw. */
@@ -87,14 +116,24 @@ static json_object *config_echo(const aimc_chip_config *chip, const aimc_cosim_t
     json_object_object_add(c, "rows", json_object_new_int64(chip->tile.rows));
     json_object_object_add(c, "cols", json_object_new_int64(chip->tile.cols));
     json_object_object_add(c, "tier_switch_cycles", json_object_new_int64(chip->tile.tier_switch_cycles));
-    json_object_object_add(c, "mvm_compute_cycles", json_object_new_int64(chip->tile.mvm_compute_cycles));
-    json_object_object_add(c, "tier_mvm_energy_pJ", aimc_json_pJ(chip->energy.tier_mvm));
-    json_object_object_add(c, "tier_switch_energy_pJ", aimc_json_pJ(chip->energy.tier_switch));
+    const aimc_periphery_config *p = &chip->periphery;
+    json_object_object_add(c, "dac_mode", json_object_new_string(aimc_dac_mode_name(p->dac_mode)));
+    json_object_object_add(c, "b_in_bits", json_object_new_int64(p->b_in_bits));
+    json_object_object_add(c, "b_out_bits", json_object_new_int64(p->b_out_bits));
+    json_object_object_add(c, "columns_per_adc", json_object_new_int64(p->adc_columns_per_adc));
+    json_object_object_add(c, "integrate_cycles", json_object_new_int64(p->integrate_cycles));
+    json_object_object_add(c, "tier_switch_energy_pJ", aimc_json_pJ(aimc_tile_switch_energy(chip)));
+    json_object_object_add(c, "dac_row_drive_energy_pJ", aimc_json_pJ(p->energy.dac_row_drive));
+    json_object_object_add(c, "crossbar_integration_energy_pJ", aimc_json_pJ(p->energy.crossbar_integration));
+    json_object_object_add(c, "adc_conversion_energy_pJ", aimc_json_pJ(p->energy.adc_conversion));
+    json_object_object_add(c, "buffer_access_energy_pJ", aimc_json_pJ(p->energy.buffer_access));
+    json_object_object_add(c, "leakage_pJ_per_tile_ns", aimc_json_double(p->energy.leakage_pJ_per_tile_ns, 6));
     json_object_object_add(c, "tokens", json_object_new_int64(o->tokens));
     json_object_object_add(c, "mvms_per_token", json_object_new_int64(o->mvms_per_token));
     json_object_object_add(c, "stay_probability", aimc_json_double(o->stay_probability, 6));
     json_object_object_add(c, "valid_probability", aimc_json_double(o->valid_probability, 6));
-    json_object_object_add(c, "noise_rel", aimc_json_double(o->noise_rel, 6));
+    json_object_object_add(c, "numeric", json_object_new_boolean(o->numeric));
+    json_object_object_add(c, "ideal", json_object_new_boolean(o->ideal));
     json_object_object_add(c, "seed", json_object_new_uint64(o->seed));
     return c;
 }
@@ -116,13 +155,19 @@ static void print_summary(const aimc_chip_config *chip, const aimc_cosim_tile_re
             printf("  %-12s %14s pJ\n", aimc_energy_component_name((aimc_energy_component)c), e);
         }
     }
+    printf("events (RTL): %" PRIu64 " DAC conversions (%" PRIu64 " row-drive pulses), %" PRIu64
+           " ADC conversions (%" PRIu64 " saturated); longest MVM %" PRIu64 " cycles; output code error RMS %.4f LSB\n",
+           r->dac_conversions, r->drive_pulses, r->conversions, r->saturated, r->max_mvm_cycles, r->code_error_rms);
     printf("scoreboards: %" PRIu64 " signal mismatches vs the reference model, %" PRIu64
-           " MVM results off the golden product (max relative error %.2e), %" PRIu64
-           " cycles with OTT violated, %" PRIu64 " RTL assertion failures\n",
-           r->signal_mismatches, r->result_mismatches, r->max_result_error, r->ott_violations,
-           r->rtl_assertion_failures);
+           " conversions off the ideal quantizer, %" PRIu64 " output codes off the quantized product (ideal runs), %"
+           PRIu64 " MVMs off the closed form, %" PRIu64 " cycles with OTT violated, %" PRIu64
+           " RTL assertion failures\n",
+           r->signal_mismatches, r->conversion_mismatches, r->golden_mismatches, r->closed_form_mismatches,
+           r->ott_violations, r->rtl_assertion_failures);
     if (r->signal_mismatches)
         printf("  first mismatch: %s\n", r->first_mismatch);
+    if (r->closed_form_mismatches)
+        printf("  first closed-form mismatch: %s\n", r->first_closed_form_mismatch);
 }
 
 static int check_outputs(const cosim_args *a, aimc_error *err)
@@ -148,7 +193,13 @@ static int write_outputs(const cosim_args *a, const aimc_chip_config *chip, cons
         json_object_object_add(counters, "mvms", json_object_new_uint64(r->mvms));
         json_object_object_add(counters, "tier_switches", json_object_new_uint64(r->switches));
         json_object_object_add(counters, "signal_mismatches", json_object_new_uint64(r->signal_mismatches));
-        json_object_object_add(counters, "result_mismatches", json_object_new_uint64(r->result_mismatches));
+        json_object_object_add(counters, "conversion_mismatches", json_object_new_uint64(r->conversion_mismatches));
+        json_object_object_add(counters, "golden_mismatches", json_object_new_uint64(r->golden_mismatches));
+        json_object_object_add(counters, "closed_form_mismatches", json_object_new_uint64(r->closed_form_mismatches));
+        json_object_object_add(counters, "dac_conversions", json_object_new_uint64(r->dac_conversions));
+        json_object_object_add(counters, "row_drive_pulses", json_object_new_uint64(r->drive_pulses));
+        json_object_object_add(counters, "conversions", json_object_new_uint64(r->conversions));
+        json_object_object_add(counters, "saturated_conversions", json_object_new_uint64(r->saturated));
         json_object_object_add(counters, "ott_violations", json_object_new_uint64(r->ott_violations));
         json_object_object_add(counters, "rtl_assertion_failures", json_object_new_uint64(r->rtl_assertion_failures));
         aimc_energy_report info = {.engine = "cosim-tile", .clock_period_ps = (uint64_t)chip->clock_period_ps,
@@ -199,9 +250,33 @@ static void options_from_args(const cosim_args *a, aimc_cosim_tile_options *o)
     o->stay_probability = a->stay;
     o->valid_probability = a->valid;
     o->seed = (uint64_t)a->seed;
-    o->noise_rel = a->noise;
     o->numeric = !a->no_numeric;
+    o->ideal = a->ideal;
     o->check = !a->no_check;
+}
+
+/* Command-line overrides of the preset's periphery; the RTL fit and the divisibility of the columns are
+ * checked with the preset's own values by aimc_cosim_tile_check_chip. */
+static int apply_overrides(const cosim_args *a, aimc_chip_config *chip, aimc_error *err)
+{
+    aimc_periphery_config *p = &chip->periphery;
+    if (a->dac_mode) {
+        if (strcmp(a->dac_mode, "pwm") == 0)
+            p->dac_mode = AIMC_DAC_PWM;
+        else if (strcmp(a->dac_mode, "bit_serial") == 0)
+            p->dac_mode = AIMC_DAC_BIT_SERIAL;
+        else
+            return aimc_fail(err, "cosim --dac-mode: expected pwm or bit_serial, got \"%s\"", a->dac_mode);
+    }
+    if (a->b_in >= 0)
+        p->b_in_bits = (uint32_t)a->b_in;
+    if (a->b_out >= 0)
+        p->b_out_bits = (uint32_t)a->b_out;
+    if (a->mux >= 0)
+        p->adc_columns_per_adc = (uint32_t)a->mux;
+    if (a->integrate_cycles >= 0)
+        p->integrate_cycles = (uint32_t)a->integrate_cycles;
+    return 0;
 }
 
 static int run(const cosim_args *a, aimc_error *err)
@@ -211,8 +286,8 @@ static int run(const cosim_args *a, aimc_error *err)
         return -1;
     if (a->switch_cycles >= 0)
         chip.tile.tier_switch_cycles = (uint32_t)a->switch_cycles;
-    if (a->compute_cycles >= 0)
-        chip.tile.mvm_compute_cycles = (uint32_t)a->compute_cycles;
+    if (apply_overrides(a, &chip, err))
+        return -1;
     aimc_cosim_tile_options o;
     options_from_args(a, &o);
     staged_file trace, record;
@@ -243,35 +318,43 @@ static int run(const cosim_args *a, aimc_error *err)
     aimc_ledger_destroy(r.ledger);
     if (rc)
         return -1;
-    return r.signal_mismatches || r.result_mismatches || r.ott_violations || r.rtl_assertion_failures ? 1 : 0;
+    return r.signal_mismatches || r.conversion_mismatches || r.golden_mismatches || r.closed_form_mismatches ||
+                   r.ott_violations || r.rtl_assertion_failures
+               ? 1
+               : 0;
 }
 
 int aimc_cli_cosim(int argc, char **argv)
 {
-    cosim_args a = {.chip = "paper", .tiers = 0, .switch_cycles = -1, .compute_cycles = -1, .tokens = 64,
-                    .mvms_per_token = 4, .seed = 1, .stay = 0.5, .valid = 0.8};
+    cosim_args a = {.chip = "paper", .tiers = 0, .switch_cycles = -1, .tokens = 64, .mvms_per_token = 4, .seed = 1,
+                    .b_in = -1, .b_out = -1, .mux = -1, .integrate_cycles = -1, .stay = 0.5, .valid = 0.8};
     const aimc_cli_opt opts[] = {
         {"--chip", CLI_STRING, &a.chip, 0, 0, "chip preset name or JSON file (default paper)"},
         {"--tiers", CLI_LONG, &a.tiers, 1, 32, "tiers in use, <= the RTL's TIERS (default: the preset's)"},
         {"--switch-cycles", CLI_LONG, &a.switch_cycles, 0, 65535, "tier switch time in cycles (default: preset)"},
-        {"--compute-cycles", CLI_LONG, &a.compute_cycles, 1, 65535, "MVM compute phase in cycles (default: preset)"},
+        {"--dac-mode", CLI_STRING, &a.dac_mode, 0, 0, "DAC drive: pwm or bit_serial (default: preset)"},
+        {"--b-in", CLI_LONG, &a.b_in, 2, 16, "DAC resolution in bits, signed (default: preset)"},
+        {"--b-out", CLI_LONG, &a.b_out, 1, 16, "ADC resolution in bits (default: preset)"},
+        {"--mux", CLI_LONG, &a.mux, 1, 65535, "columns per ADC, M (default: preset)"},
+        {"--integrate-cycles", CLI_LONG, &a.integrate_cycles, 0, 65535, "integration phase in cycles (default: preset)"},
         {"--tokens", CLI_LONG, &a.tokens, 1, 65536, "tokens issuing MVMs (default 64)"},
         {"--mvms-per-token", CLI_LONG, &a.mvms_per_token, 1, 1000000, "MVM requests per token (default 4)"},
         {"--stay", CLI_DOUBLE, &a.stay, 0, 1, "probability a request stays on the previous tier (default 0.5)"},
         {"--valid", CLI_DOUBLE, &a.valid, 1e-6, 1, "probability per cycle an idle requester issues (default 0.8)"},
-        {"--noise", CLI_DOUBLE, &a.noise, 0, 10, "programming noise std / max|W| (default 0)"},
         {"--seed", CLI_LONG, &a.seed, 0, 4294967295.0, "random seed (default 1)"},
         {"--trace", CLI_STRING, &a.trace, 0, 0, "waveform file (FST, or VCD if built so); a .gtkw goes beside it"},
         {"--report", CLI_STRING, &a.report, 0, 0, "per-token energy report, JSON"},
         {"--csv", CLI_STRING, &a.csv, 0, 0, "per-token energy table, CSV"},
         {"--record", CLI_STRING, &a.record, 0, 0, "every cycle's inputs and RTL outputs, for replay (iverilog)"},
-        {"--no-numeric", CLI_FLAG, &a.no_numeric, 0, 0, "timing and energy only: skip the crossbar arithmetic"},
+        {"--no-numeric", CLI_FLAG, &a.no_numeric, 0, 0, "timing and energy only: seeded activation codes, comparators 0"},
+        {"--ideal", CLI_FLAG, &a.ideal, 0, 0, "every analog non-ideality off (outputs = the quantized product)"},
         {"--no-check", CLI_FLAG, &a.no_check, 0, 0, "skip the scoreboards (for benchmarks)"},
     };
     aimc_error err;
     int parsed = aimc_cli_parse("cosim", argc, argv, opts, sizeof opts / sizeof opts[0],
-                                "Co-simulates one 3D tile: the Verilated tier-select controller clocked cycle by cycle,\n"
-                                "C crossbars computing the MVMs it fires, scoreboards, trace and energy report.",
+                                "Co-simulates one 3D tile: the Verilated tier-select controller and DAC/ADC periphery\n"
+                                "clocked cycle by cycle, the C analog model supplying column values and comparator\n"
+                                "decisions, scoreboards, trace and energy report.",
                                 &err);
     if (parsed)
         return parsed > 0 ? 0 : aimc_cli_error(&err);

@@ -64,7 +64,13 @@ aimc_vchip *create(uint32_t clock_period_ps, const aimc_vchip_config *cfg)
     t.clk = 0;
     t.rst_n = 0;
     t.cfg_switch_cycles = cfg->switch_cycles;
-    t.cfg_compute_cycles = cfg->compute_cycles;
+    t.cfg_rows = cfg->rows;
+    t.cfg_bit_serial = cfg->bit_serial;
+    t.cfg_b_in = cfg->b_in_bits;
+    t.cfg_b_out = cfg->b_out_bits;
+    t.cfg_adcs = cfg->adcs;
+    t.cfg_mux = cfg->mux;
+    t.cfg_integrate_cycles = cfg->integrate_cycles;
     t.cfg_units = cfg->units;
     t.cfg_phases = cfg->phases;
     t.cfg_mvm_energy_fJ = cfg->mvm_energy_fJ;

@@ -23,7 +23,11 @@ typedef struct {
 } aimc_vchip_params;
 
 typedef struct {
-    uint16_t switch_cycles, compute_cycles;
+    uint16_t switch_cycles;
+    /* the tiles' periphery (hw/tile.sv cfg_* ports) */
+    uint16_t rows, adcs, mux, integrate_cycles;
+    uint8_t b_in_bits, b_out_bits;
+    bool bit_serial;
     uint32_t units, phases;          /* shape of the mapping table */
     uint64_t mvm_energy_fJ, switch_energy_fJ;
 } aimc_vchip_config;

@@ -1,6 +1,7 @@
-// Thin shim over the Verilated tile: owns the context, the model and the trace; nothing else.
+// Thin shim over the Verilated tile: owns the context, the model and the trace; moves bits, nothing else.
 #include "vtile.h"
 
+#include <cstring>
 #include <memory>
 
 // The fault-injected build compiles this same file against the Vtile_fault model.
@@ -12,13 +13,64 @@
 #include "trace_sink.h"
 #include "verilated.h"
 
+static_assert(AIMC_VTILE_NADC <= AIMC_VTILE_MAX_ADCS, "NADC exceeds the C interface's bit arrays");
+static_assert(AIMC_VTILE_B_IN <= 16 && AIMC_VTILE_B_OUT <= 16, "code lanes wider than 16 bits");
+
 struct aimc_vtile {
     std::unique_ptr<VerilatedContext> context;
     std::unique_ptr<AIMC_VTILE_CLASS> top;
     std::unique_ptr<AimcTraceSink> trace;
     uint64_t half_period_ps;
     uint64_t cycles;
+    bool late; // a late input was set since the cycle's evaluation
 };
+
+// Lane access in Verilator's wide vectors (32-bit words, least significant first).
+template <std::size_t N> static uint32_t get_lane(const VlWide<N> &w, uint32_t bit, uint32_t width)
+{
+    uint32_t word = bit / 32, shift = bit % 32;
+    uint64_t v = w[word] >> shift;
+    if (shift + width > 32 && word + 1 < N)
+        v |= (uint64_t)w[word + 1] << (32 - shift);
+    return (uint32_t)(v & ((1u << width) - 1));
+}
+
+template <std::size_t N> static void or_lane(VlWide<N> &w, uint32_t bit, uint32_t width, uint32_t value)
+{
+    uint32_t word = bit / 32, shift = bit % 32;
+    uint64_t v = (uint64_t)(value & ((1u << width) - 1)) << shift;
+    w[word] |= (uint32_t)v;
+    if (shift + width > 32 && word + 1 < N)
+        w[word + 1] |= (uint32_t)(v >> 32);
+}
+
+// Bit vectors of up to AIMC_VTILE_MAX_ADCS bits: Verilator uses an integer type up to 64 bits, VlWide above.
+template <typename T> static void set_bits(T &dst, const uint64_t *src)
+{
+    constexpr uint64_t mask = AIMC_VTILE_NADC >= 64 ? ~0ull : (1ull << (AIMC_VTILE_NADC % 64)) - 1;
+    dst = (T)(src[0] & mask);
+}
+template <std::size_t N> static void set_bits(VlWide<N> &dst, const uint64_t *src)
+{
+    for (std::size_t w = 0; w < N; w++)
+        dst[w] = (uint32_t)(src[w / 2] >> (32 * (w % 2)));
+}
+template <typename T> static void get_bits(const T &src, uint64_t *dst)
+{
+    std::memset(dst, 0, AIMC_VTILE_ADC_WORDS * sizeof *dst);
+    dst[0] = (uint64_t)src;
+}
+template <std::size_t N> static void get_bits(const VlWide<N> &src, uint64_t *dst)
+{
+    std::memset(dst, 0, AIMC_VTILE_ADC_WORDS * sizeof *dst);
+    for (std::size_t w = 0; w < N; w++)
+        dst[w / 2] |= (uint64_t)src[w] << (32 * (w % 2));
+}
+
+extern "C" void aimc_vtile_get_limits(aimc_vtile_limits *l)
+{
+    *l = aimc_vtile_limits{AIMC_VTILE_TIERS, AIMC_VTILE_ROWS, AIMC_VTILE_B_IN, AIMC_VTILE_NADC, AIMC_VTILE_B_OUT};
+}
 
 extern "C" uint32_t aimc_vtile_tiers(void) { return AIMC_VTILE_TIERS; }
 
@@ -35,6 +87,7 @@ extern "C" aimc_vtile *aimc_vtile_create(uint32_t clock_period_ps)
     t->top = std::make_unique<AIMC_VTILE_CLASS>(t->context.get(), "top");
     t->half_period_ps = clock_period_ps / 2;
     t->cycles = 0;
+    t->late = false;
     t->top->clk = 0;
     t->top->rst_n = 0;
     t->top->eval();
@@ -67,19 +120,24 @@ extern "C" uint64_t aimc_vtile_rtl_errors(const aimc_vtile *t) { return t->conte
 
 extern "C" uint64_t aimc_vtile_cycles(const aimc_vtile *t) { return t->cycles; }
 
-extern "C" void aimc_vtile_cycle(aimc_vtile *t, const aimc_vtile_in *in, aimc_vtile_out *out)
+extern "C" void aimc_vtile_eval(aimc_vtile *t, const aimc_vtile_in *in, aimc_vtile_out *out)
 {
     AIMC_VTILE_CLASS &top = *t->top;
     top.rst_n = in->rst_n;
     top.switch_cycles = in->switch_cycles;
-    top.compute_cycles = in->compute_cycles;
+    top.cfg_rows = in->rows;
+    top.cfg_bit_serial = in->bit_serial;
+    top.cfg_b_in = in->b_in_bits;
+    top.cfg_b_out = in->b_out_bits;
+    top.cfg_adcs = in->adcs;
+    top.cfg_mux = in->mux;
+    top.cfg_integrate_cycles = in->integrate_cycles;
     top.req_valid = in->req_valid;
     top.req_tier = in->req_tier;
     top.req_tag = in->req_tag;
     top.clk = 0;
     top.eval();
-    if (t->trace)
-        t->trace->dump(t->context->time());
+    t->late = false;
 
     out->req_ready = top.req_ready;
     out->mvm_start = top.mvm_start;
@@ -93,7 +151,61 @@ extern "C" void aimc_vtile_cycle(aimc_vtile *t, const aimc_vtile_in *in, aimc_vt
     out->state = top.fsm_state;
     out->switch_count = top.switch_count;
     out->mvm_count = top.mvm_count;
+    out->phase = top.phase;
+    out->dac_driving = top.dac_driving;
+    out->dac_drive_cycle = top.dac_drive_cycle;
+    out->dac_drive_len = top.dac_drive_len;
+    out->adc_sampling = top.adc_sampling;
+    out->adc_deciding = top.adc_deciding;
+    out->adc_mux = top.adc_mux;
+    out->adc_bit = top.adc_bit;
+    out->adc_valid = top.adc_valid;
+    out->adc_valid_mux = top.adc_valid_mux;
+    if (top.adc_valid)
+        get_bits(top.adc_sat, out->adc_sat);
+    else
+        std::memset(out->adc_sat, 0, sizeof out->adc_sat);
+    out->done_dac_conversions = top.done_dac_conversions;
+    out->done_drive_pulses = top.done_drive_pulses;
+    out->done_conversions = top.done_conversions;
+    out->done_saturated = top.done_saturated;
+    out->done_buffer_accesses = top.done_buffer_accesses;
+    out->dac_conversions_total = top.dac_conversions_total;
+    out->drive_pulses_total = top.drive_pulses_total;
+    out->conversions_total = top.conversions_total;
+    out->saturated_total = top.saturated_total;
+}
 
+extern "C" void aimc_vtile_sar(const aimc_vtile *t, uint16_t *codes, uint32_t n)
+{
+    const auto &sar = t->top->adc_sar;
+    for (uint32_t a = 0; a < n && a < AIMC_VTILE_NADC; a++)
+        codes[a] = (uint16_t)get_lane(sar, a * AIMC_VTILE_B_OUT, AIMC_VTILE_B_OUT);
+}
+
+extern "C" void aimc_vtile_set_codes(aimc_vtile *t, const int16_t *codes, uint32_t n)
+{
+    auto &port = t->top->in_codes;
+    std::memset(port.data(), 0, sizeof port);
+    for (uint32_t r = 0; r < n && r < AIMC_VTILE_ROWS; r++)
+        or_lane(port, r * AIMC_VTILE_B_IN, AIMC_VTILE_B_IN, (uint32_t)(uint16_t)codes[r]);
+    t->late = true;
+}
+
+extern "C" void aimc_vtile_set_cmp(aimc_vtile *t, const uint64_t *bits)
+{
+    set_bits(t->top->adc_cmp, bits);
+    t->late = true;
+}
+
+extern "C" void aimc_vtile_edge(aimc_vtile *t)
+{
+    AIMC_VTILE_CLASS &top = *t->top;
+    if (t->trace) {
+        if (t->late) // show the late inputs in the cycle they belong to
+            top.eval();
+        t->trace->dump(t->context->time());
+    }
     t->context->timeInc(t->half_period_ps);
     top.clk = 1;
     top.eval();

@@ -73,7 +73,9 @@ int aimc_chip_config_load(const char *name_or_path, aimc_chip_config *cfg, aimc_
     }
     if (aimc_json_get_string(root, top, "name", &name, err) ||
         aimc_json_get_param(root, top, "clock_period_ps", 1, 1e6, &period, NULL, err) ||
-        load_tile(root, cfg->path, cfg, err) || aimc_system_config_load(root, cfg->path, &cfg->system, err) ||
+        load_tile(root, cfg->path, cfg, err) ||
+        aimc_periphery_config_load(root, cfg->path, cfg->tile.rows, cfg->tile.cols, &cfg->periphery, err) ||
+        aimc_system_config_load(root, cfg->path, &cfg->system, err) ||
         aimc_digital_expert_config_load(root, cfg->path, &cfg->digital_expert, err))
         goto out;
     if (period != (double)(long)period) {

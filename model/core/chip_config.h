@@ -7,8 +7,9 @@
 #include <stdint.h>
 
 #include "aimc_error.h"
-#include "digital_expert.h"
 #include "energy_ledger.h"
+#include "periphery_config.h"
+#include "digital_expert.h"
 #include "system_config.h"
 
 typedef struct {
@@ -31,6 +32,7 @@ typedef struct {
     double clock_period_ps;   /* integer picoseconds */
     aimc_tile_config tile;
     aimc_tile_energy energy;
+    aimc_periphery_config periphery; /* DAC/ADC, device and per-event energies (periphery_config.h) */
     aimc_system_config system;                 /* digital units, interconnect, DRAM (system_config.h) */
     aimc_digital_expert_config digital_expert; /* engine for the matrices kept digital (digital_expert.h) */
 } aimc_chip_config;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cosim_tile.h"
 #include "tile_cost.h"
 #include "vchip.h"
 
@@ -280,6 +281,8 @@ static int check_fits(const aimc_vchip_api *api, const aimc_chip_config *chip, c
     if (chip->tile.tiers > p->tiers)
         return aimc_fail(err, "%s: tile.tiers: expected at most %u (the RTL's TIERS; rebuild with -Dtile_tiers=N), "
                               "found %u", chip->path, p->tiers, chip->tile.tiers);
+    if (aimc_cosim_tile_check_chip(chip, chip->tile.tiers, err)) /* the tiles' periphery fits their RTL build */
+        return -1;
     if (entries > p->entries || aimc_dispatch_table_blocks(table) > p->blocks)
         return aimc_fail(err, "cosim: the mapping needs %u table entries and %u blocks; the dispatcher RTL holds %u "
                               "and %u", entries, aimc_dispatch_table_blocks(table), p->entries, p->blocks);
@@ -359,8 +362,12 @@ aimc_mvm_backend *aimc_cosim_backend_create(const aimc_chip_config *chip, const 
     aimc_codes_summary none = {0};
     aimc_tile_job_cost cost;
     aimc_tile_job_cost_compute(chip, &none, &cost);
+    const aimc_periphery_config *p = &chip->periphery;
     aimc_vchip_config cfg = {
-        .switch_cycles = (uint16_t)chip->tile.tier_switch_cycles, .compute_cycles = (uint16_t)cost.compute_cycles,
+        .switch_cycles = (uint16_t)chip->tile.tier_switch_cycles, .rows = (uint16_t)chip->tile.rows,
+        .adcs = (uint16_t)(chip->tile.cols / p->adc_columns_per_adc), .mux = (uint16_t)p->adc_columns_per_adc,
+        .integrate_cycles = (uint16_t)p->integrate_cycles, .b_in_bits = (uint8_t)p->b_in_bits,
+        .b_out_bits = (uint8_t)p->b_out_bits, .bit_serial = p->dac_mode == AIMC_DAC_BIT_SERIAL,
         .units = aimc_dispatch_table_units(table), .phases = aimc_dispatch_table_phases(table),
         .mvm_energy_fJ = 0, .switch_energy_fJ = (uint64_t)aimc_tile_switch_energy(chip),
     };

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+enum { ADC_IDLE = 0, ADC_SAMPLE = 1, ADC_DECIDE = 2 };
+
 void aimc_tile_ref_init(aimc_tile_ref *r, uint32_t tiers)
 {
     memset(r, 0, sizeof *r);
@@ -13,18 +15,58 @@ bool aimc_tile_ref_needs_switch(const aimc_tile_ref *r, uint8_t tier)
     return !r->tier_selected || tier != r->active_tier;
 }
 
+const uint16_t *aimc_tile_ref_sar(const aimc_tile_ref *r) { return r->sar_out; }
+
+/* ---- closed form ---- */
+
+void aimc_tile_ref_phases(const aimc_vtile_in *cfg, uint32_t max_abs_code, aimc_tile_phases *ph)
+{
+    ph->drive = cfg->bit_serial ? (uint32_t)cfg->b_in_bits - 1 : max_abs_code;
+    ph->integrate = cfg->integrate_cycles;
+    ph->convert = (uint32_t)cfg->mux * ((uint32_t)cfg->b_out_bits + 1);
+    ph->idle = ph->drive + ph->integrate == 0;
+}
+
+uint32_t aimc_tile_ref_compute_cycles(const aimc_vtile_in *cfg, uint32_t max_abs_code)
+{
+    aimc_tile_phases ph;
+    aimc_tile_ref_phases(cfg, max_abs_code, &ph);
+    return ph.drive + ph.integrate + ph.convert + ph.idle;
+}
+
 uint64_t aimc_tile_ref_latency_cycles(bool needs_switch, uint32_t switch_cycles, uint32_t compute_cycles)
 {
     /* accept cycle a; SWITCH a+1 .. a+S; COMPUTE the next compute_cycles; done_valid the cycle after. */
-    return (needs_switch ? switch_cycles : 0) + compute_cycles + 1;
+    return (needs_switch ? switch_cycles : 0) + (uint64_t)compute_cycles + 1;
 }
 
-static void outputs(const aimc_tile_ref *r, const aimc_vtile_in *in, aimc_vtile_out *out, bool *mvm_done)
+void aimc_tile_ref_events(const aimc_vtile_in *cfg, uint64_t sum_abs_code, uint64_t set_bits, aimc_tile_events *ev)
 {
-    bool mvm_start = r->state == AIMC_TILE_COMPUTE && r->first_compute;
-    *mvm_done = mvm_start ? in->compute_cycles == 1 : (r->computing && r->compute_left == 1);
-    out->req_ready = r->state == AIMC_TILE_IDLE || (r->state == AIMC_TILE_COMPUTE && *mvm_done);
-    out->mvm_start = mvm_start;
+    ev->dac_conversions = cfg->bit_serial ? (uint64_t)cfg->rows * (cfg->b_in_bits - 1u) : cfg->rows;
+    ev->drive_pulses = cfg->bit_serial ? set_bits : sum_abs_code;
+    ev->conversions = (uint64_t)cfg->adcs * cfg->mux;
+    ev->buffer_accesses = cfg->rows + ev->conversions;
+}
+
+/* ---- cycle model ---- */
+
+typedef struct {
+    bool mvm_done, mvm_start, adc_start, adc_sampling, adc_deciding;
+    uint16_t integrate_todo;
+} comb;
+
+static void outputs(const aimc_tile_ref *r, const aimc_vtile_in *in, aimc_vtile_out *out, comb *c)
+{
+    c->adc_deciding = r->adc_state == ADC_DECIDE;
+    c->mvm_done = c->adc_deciding && r->bit == 0 && r->mux == (uint16_t)(in->mux - 1);
+    c->mvm_start = r->state == AIMC_TILE_COMPUTE && r->first_compute;
+    c->integrate_todo = r->dac_done ? in->integrate_cycles
+                        : in->integrate_cycles == 0 ? 0 : (uint16_t)(in->integrate_cycles - 1);
+    c->adc_start = r->adc_go || ((r->dac_done || r->dac_empty) && c->integrate_todo == 0);
+    c->adc_sampling = c->adc_start || r->adc_state == ADC_SAMPLE;
+
+    out->req_ready = r->state == AIMC_TILE_IDLE || (r->state == AIMC_TILE_COMPUTE && c->mvm_done);
+    out->mvm_start = c->mvm_start;
     out->done_valid = r->done_valid;
     out->done_tag = r->done_tag;
     out->tier_en = r->tier_selected ? (uint32_t)1 << r->active_tier : 0;
@@ -35,10 +77,44 @@ static void outputs(const aimc_tile_ref *r, const aimc_vtile_in *in, aimc_vtile_
     out->state = r->state;
     out->switch_count = r->switch_count;
     out->mvm_count = r->mvm_count;
+
+    if (c->mvm_start)
+        out->phase = AIMC_TILE_PH_LOAD;
+    else if (r->dac_driving)
+        out->phase = AIMC_TILE_PH_DRIVE;
+    else if (r->integrating || ((r->dac_done || r->dac_empty) && c->integrate_todo != 0))
+        out->phase = AIMC_TILE_PH_INTEGRATE;
+    else if (c->adc_sampling || c->adc_deciding)
+        out->phase = AIMC_TILE_PH_CONVERT;
+    else
+        out->phase = AIMC_TILE_PH_IDLE;
+    out->dac_driving = r->dac_driving;
+    out->dac_drive_cycle = r->drive_cycle;
+    out->dac_drive_len = r->drive_len;
+    out->adc_sampling = c->adc_sampling;
+    out->adc_deciding = c->adc_deciding;
+    out->adc_mux = r->mux;
+    out->adc_bit = r->bit;
+    out->adc_valid = r->valid;
+    out->adc_valid_mux = r->valid_mux;
+    if (r->valid)
+        memcpy(out->adc_sat, r->sat, sizeof out->adc_sat);
+    else
+        memset(out->adc_sat, 0, sizeof out->adc_sat);
+    out->done_dac_conversions = r->done_dac_conversions;
+    out->done_drive_pulses = r->done_drive_pulses;
+    out->done_conversions = r->mvm_conversions;
+    out->done_saturated = r->mvm_saturated;
+    out->done_buffer_accesses = r->done_buffer_accesses;
+    out->dac_conversions_total = r->dac_conversions_total;
+    out->drive_pulses_total = r->drive_pulses_total;
+    out->conversions_total = r->conversions_total;
+    out->saturated_total = r->saturated_total;
 }
 
 /* The rising edge of tier_select_ctrl: later assignments win, as in the RTL's always_ff. */
-static void ctrl_edge(aimc_tile_ref *r, const aimc_vtile_in *in, bool mvm_done, bool accept, aimc_tile_ref *next)
+static void ctrl_edge(const aimc_tile_ref *r, const aimc_vtile_in *in, bool mvm_done, bool accept,
+                      aimc_tile_ref *next)
 {
     next->done_valid = false;
     if (r->state == AIMC_TILE_COMPUTE) {
@@ -76,29 +152,143 @@ static void ctrl_edge(aimc_tile_ref *r, const aimc_vtile_in *in, bool mvm_done, 
     }
 }
 
-static void timer_edge(const aimc_tile_ref *r, const aimc_vtile_in *in, bool mvm_start, bool mvm_done,
-                       aimc_tile_ref *next)
+/* dac_periphery: the statistics of the codes at the load edge (the load cycle was drive cycle 0), then a
+ * cycle counter. */
+static void dac_edge(const aimc_tile_ref *r, const aimc_vtile_in *in, const aimc_tile_ref_late *late, bool load,
+                     aimc_tile_ref *next)
 {
-    if (mvm_start && !mvm_done) {
-        next->computing = true;
-        next->compute_left = (uint16_t)(in->compute_cycles - 1);
-    } else if (r->computing) {
-        next->compute_left = (uint16_t)(r->compute_left - 1);
-        if (r->compute_left == 1)
-            next->computing = false;
+    next->dac_done = false;
+    next->dac_empty = false;
+    if (load) {
+        uint32_t mx = 0, sum = 0, ones = 0;
+        uint32_t n = late->ncodes < in->rows ? late->ncodes : in->rows;
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t m = (uint32_t)(late->codes[i] < 0 ? -late->codes[i] : late->codes[i]);
+            mx = m > mx ? m : mx;
+            sum += m;
+            ones += (uint32_t)__builtin_popcount(m);
+        }
+        uint32_t len = in->bit_serial ? (uint32_t)in->b_in_bits - 1 : mx;
+        uint32_t pulses = in->bit_serial ? ones : sum;
+        uint32_t conversions = in->bit_serial ? (uint32_t)in->rows * (in->b_in_bits - 1u) : in->rows;
+        next->drive_len = (uint16_t)len;
+        next->drive_pulses = pulses;
+        next->drive_pulses_total = r->drive_pulses_total + pulses;
+        next->dac_conversions = conversions;
+        next->dac_conversions_total = r->dac_conversions_total + conversions;
+        next->drive_cycle = 1;
+        next->dac_driving = len >= 2;
+        next->dac_done = len == 1;
+        next->dac_empty = len == 0;
+    } else if (r->dac_driving) {
+        next->drive_cycle = (uint16_t)(r->drive_cycle + 1);
+        if (r->drive_cycle == (uint16_t)(r->drive_len - 1)) {
+            next->dac_driving = false;
+            next->dac_done = true;
+        }
     }
 }
 
-void aimc_tile_ref_cycle(aimc_tile_ref *r, const aimc_vtile_in *in, aimc_vtile_out *out)
+/* Integration: I cycles from the first cycle after the drive; after an empty drive the load cycle already
+ * integrated, so I - 1 more. */
+static void integrate_edge(const aimc_tile_ref *r, const comb *c, aimc_tile_ref *next)
 {
-    bool mvm_done;
-    outputs(r, in, out, &mvm_done);
+    next->adc_go = false;
+    if (r->dac_done || r->dac_empty) {
+        if (c->integrate_todo == 1) {
+            next->adc_go = true;
+        } else if (c->integrate_todo > 1) {
+            next->integrating = true;
+            next->integrate_left = (uint16_t)(c->integrate_todo - 1);
+        }
+    } else if (r->integrating) {
+        next->integrate_left = (uint16_t)(r->integrate_left - 1);
+        if (r->integrate_left == 1) {
+            next->integrating = false;
+            next->adc_go = true;
+        }
+    }
+}
+
+/* adc_periphery: sample, then one SAR decision per cycle, MSB first, for every converter in lock step. */
+static void adc_edge(const aimc_tile_ref *r, const aimc_vtile_in *in, const aimc_tile_ref_late *late, const comb *c,
+                     aimc_tile_ref *next)
+{
+    uint32_t adcs = in->adcs < AIMC_VTILE_MAX_ADCS ? in->adcs : AIMC_VTILE_MAX_ADCS;
+    next->valid = false;
+    if (c->adc_sampling) {
+        uint16_t msb = (uint16_t)(1u << (in->b_out_bits - 1));
+        memset(next->sar, 0, sizeof next->sar);
+        for (uint32_t a = 0; a < adcs; a++)
+            next->sar[a] = msb;
+        next->bit = (uint8_t)(in->b_out_bits - 1);
+        next->adc_state = ADC_DECIDE;
+        if (c->adc_start) {
+            next->mux = 0;
+            next->conv_count = 0;
+            next->sat_count = 0;
+        }
+    } else if (c->adc_deciding) {
+        uint16_t top = (uint16_t)((1u << in->b_out_bits) - 1);
+        uint16_t kbit = (uint16_t)(1u << r->bit);
+        uint64_t sat[AIMC_VTILE_ADC_WORDS] = {0};
+        uint32_t nsat = 0;
+        for (uint32_t a = 0; a < adcs; a++) {
+            uint16_t code = r->sar[a];
+            if (!((late->cmp[a / 64] >> (a % 64)) & 1))
+                code &= (uint16_t)~kbit;
+            code |= (uint16_t)(kbit >> 1);
+            next->sar[a] = code;
+            if (code == 0 || code == top) {
+                sat[a / 64] |= 1ull << (a % 64);
+                nsat++;
+            }
+        }
+        if (r->bit != 0) {
+            next->bit = (uint8_t)(r->bit - 1);
+        } else {
+            next->valid = true;
+            next->valid_mux = r->mux;
+            memcpy(next->sat, sat, sizeof sat);
+            next->conv_count = r->conv_count + in->adcs;
+            next->sat_count = r->sat_count + nsat;
+            next->conversions_total = r->conversions_total + in->adcs;
+            next->saturated_total = r->saturated_total + nsat;
+            if (r->mux == (uint16_t)(in->mux - 1)) {
+                next->mvm_conversions = r->conv_count + in->adcs;
+                next->mvm_saturated = r->sat_count + nsat;
+                next->adc_state = ADC_IDLE;
+            } else {
+                next->mux = (uint16_t)(r->mux + 1);
+                next->adc_state = ADC_SAMPLE;
+            }
+        }
+    }
+}
+
+void aimc_tile_ref_cycle(aimc_tile_ref *r, const aimc_vtile_in *in, const aimc_tile_ref_late *late,
+                         aimc_vtile_out *out)
+{
+    comb c;
+    outputs(r, in, out, &c);
+    if (out->adc_deciding || out->adc_valid) {
+        uint32_t adcs = in->adcs < AIMC_VTILE_MAX_ADCS ? in->adcs : AIMC_VTILE_MAX_ADCS;
+        memcpy(r->sar_out, r->sar, adcs * sizeof r->sar[0]);
+    }
     if (!in->rst_n) {
         aimc_tile_ref_init(r, r->tiers);
         return;
     }
-    aimc_tile_ref next = *r;
-    ctrl_edge(r, in, mvm_done, in->req_valid && out->req_ready, &next);
-    timer_edge(r, in, out->mvm_start, mvm_done, &next);
-    *r = next;
+    /* The edge reads only the state before it: build the next state in a copy. */
+    aimc_tile_ref *next = r; /* fields not assigned below keep their values */
+    aimc_tile_ref prev = *r;
+    ctrl_edge(&prev, in, c.mvm_done, in->req_valid && out->req_ready, next);
+    dac_edge(&prev, in, late, c.mvm_start, next);
+    integrate_edge(&prev, &c, next);
+    adc_edge(&prev, in, late, &c, next);
+    if (c.mvm_done) {
+        next->done_dac_conversions = prev.dac_conversions;
+        next->done_drive_pulses = prev.drive_pulses;
+        next->done_buffer_accesses = (uint32_t)in->rows + (uint32_t)in->adcs * in->mux;
+    }
 }

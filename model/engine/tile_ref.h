@@ -1,6 +1,9 @@
-/* Cycle-exact C reference model of hw/tile.sv (tier_select_ctrl + fixed compute phase), written from the
- * RTL's specification, used as the scoreboard of the tile cosim: fed the same inputs every cycle, its
- * outputs must equal the Verilated RTL's.  Uses the shim's signal structs so the two compare field by field. */
+/* Cycle-exact C reference model of hw/tile.sv (tier_select_ctrl + dac_periphery + integration +
+ * adc_periphery), written from the RTL's specification, used as the scoreboard of the tile cosim: fed the same
+ * inputs every cycle (including the late ones: the DAC codes and the comparator decisions), its outputs must
+ * equal the Verilated RTL's.  Uses the shim's signal structs so the two compare field by field.
+ *
+ * Also the closed form of the same timing and event counts, which the fast engine uses through tile_cost.h. */
 #ifndef AIMC_TILE_REF_H
 #define AIMC_TILE_REF_H
 
@@ -11,8 +14,17 @@
 
 enum { AIMC_TILE_IDLE = 0, AIMC_TILE_SWITCH = 1, AIMC_TILE_COMPUTE = 2 };
 
+/* The late inputs of a cycle (see vtile.h): codes are read in a cycle with mvm_start, cmp in a cycle with
+ * adc_deciding; the RTL ports keep their values otherwise, so the pointers may stay set. */
+typedef struct {
+    const int16_t *codes; /* rows codes (ncodes of them; the other rows are 0) */
+    uint32_t ncodes;
+    const uint64_t *cmp;  /* AIMC_VTILE_ADC_WORDS words */
+} aimc_tile_ref_late;
+
 typedef struct {
     uint32_t tiers;
+    /* tier_select_ctrl */
     uint8_t state;
     bool tier_selected, first_compute;
     uint16_t switch_left;
@@ -21,18 +33,69 @@ typedef struct {
     bool done_valid;
     uint16_t done_tag;
     uint32_t switch_count, mvm_count;
-    bool computing;
-    uint16_t compute_left;
+    /* dac_periphery */
+    bool dac_driving, dac_done, dac_empty;
+    uint16_t drive_cycle, drive_len;
+    uint32_t dac_conversions, drive_pulses;
+    uint64_t dac_conversions_total, drive_pulses_total;
+    /* integration */
+    bool integrating, adc_go;
+    uint16_t integrate_left;
+    /* adc_periphery */
+    uint8_t adc_state; /* 0 IDLE, 1 SAMPLE, 2 DECIDE */
+    uint16_t sar[AIMC_VTILE_MAX_ADCS];
+    uint16_t mux;
+    uint8_t bit;
+    bool valid;
+    uint16_t valid_mux;
+    uint64_t sat[AIMC_VTILE_ADC_WORDS];
+    uint16_t sar_out[AIMC_VTILE_MAX_ADCS]; /* sar as output during the last cycle simulated */
+    uint32_t conv_count, sat_count, mvm_conversions, mvm_saturated;
+    uint64_t conversions_total, saturated_total;
+    /* tile */
+    uint32_t done_dac_conversions, done_drive_pulses, done_buffer_accesses;
 } aimc_tile_ref;
 
 void aimc_tile_ref_init(aimc_tile_ref *r, uint32_t tiers);
-/* One cycle: out = the outputs during the cycle with these inputs, then the rising edge is taken. */
-void aimc_tile_ref_cycle(aimc_tile_ref *r, const aimc_vtile_in *in, aimc_vtile_out *out);
+/* One cycle: out = the outputs during the cycle with these inputs, then the rising edge is taken.  The outputs
+ * do not depend on the late inputs, so `late` may be filled from the RTL's outputs of the same cycle. */
+void aimc_tile_ref_cycle(aimc_tile_ref *r, const aimc_vtile_in *in, const aimc_tile_ref_late *late,
+                         aimc_vtile_out *out);
+/* The SAR registers (trial codes while deciding, results with adc_valid) during the cycle last simulated by
+ * aimc_tile_ref_cycle; only maintained in cycles with adc_deciding or adc_valid. */
+const uint16_t *aimc_tile_ref_sar(const aimc_tile_ref *r);
 /* Whether the request presented this cycle would switch tiers (valid before the edge). */
 bool aimc_tile_ref_needs_switch(const aimc_tile_ref *r, uint8_t tier);
 
-/* Closed form of the same timing, for the fast engine and hand checks: cycles from the accept cycle to the
- * cycle done_valid is high, for a request that does (switch=true) or does not switch tiers. */
+/* ---- closed form ---- */
+
+/* Cycles of each phase of one MVM's COMPUTE phase (cfg: the periphery fields of an aimc_vtile_in).  The
+ * mvm_start cycle, where the codes are loaded, is the first drive cycle (the first integration cycle when there
+ * is nothing to drive); only with no drive and no integration at all does it stand alone. */
+typedef struct {
+    uint32_t drive;     /* D: PWM max |code| (0 for an all-zero input); bit-serial b_in - 1 */
+    uint32_t integrate; /* I = integrate_cycles */
+    uint32_t convert;   /* M (b_out + 1) */
+    uint32_t idle;      /* 1 when D + I = 0 (the load cycle alone), else 0 */
+} aimc_tile_phases;
+
+void aimc_tile_ref_phases(const aimc_vtile_in *cfg, uint32_t max_abs_code, aimc_tile_phases *ph);
+/* K = drive + integrate + convert + idle = max(D + I, 1) + M (b_out + 1): the COMPUTE cycles from mvm_start
+ * to mvm_done inclusive. */
+uint32_t aimc_tile_ref_compute_cycles(const aimc_vtile_in *cfg, uint32_t max_abs_code);
+/* Cycles from the accept cycle to the cycle done_valid is high, for a request that does (switch=true) or does
+ * not switch tiers, given its compute phase K. */
 uint64_t aimc_tile_ref_latency_cycles(bool needs_switch, uint32_t switch_cycles, uint32_t compute_cycles);
+
+/* Event counts of one MVM, as the RTL reports them with done_valid. */
+typedef struct {
+    uint64_t dac_conversions; /* PWM: rows; bit-serial: rows * (b_in - 1) */
+    uint64_t drive_pulses;    /* PWM: sum |code|; bit-serial: set magnitude bits */
+    uint64_t conversions;     /* adcs * mux (every column of the tier) */
+    uint64_t buffer_accesses; /* rows read + conversions written */
+} aimc_tile_events;
+
+void aimc_tile_ref_events(const aimc_vtile_in *cfg, uint64_t sum_abs_code, uint64_t set_bits,
+                          aimc_tile_events *ev);
 
 #endif

@@ -139,7 +139,8 @@ def trace_checks(tmp):
         fail("jobs pushed in the trace %d != report's tier MVMs %d" % (pushed, r["totals"]["counters"]["tier_mvms"]))
     monitor = last[names["top.chip.energy_chip_fJ"]]
     booked = fJ(r["totals"]["energy_pJ"]["crossbar"]) + fJ(r["totals"]["energy_pJ"]["tier_switch"]) + \
-        fJ(r["totals"]["energy_pJ"]["dac"]) + fJ(r["totals"]["energy_pJ"]["adc"])
+        fJ(r["totals"]["energy_pJ"]["dac"]) + fJ(r["totals"]["energy_pJ"]["adc"]) + \
+        fJ(r["totals"]["energy_pJ"]["buffer"])
     if monitor != booked:
         fail("RTL energy monitor %d fJ != report's tile energy %d fJ" % (monitor, booked))
     layout = open(os.path.join(tmp, "t.gtkw")).read()

@@ -206,10 +206,11 @@ END_TEST
 
 START_TEST(one_cycle_compute_back_to_back)
 {
-    /* K = 1: completions on one tile in consecutive cycles; each must be matched to its own job. Four blocks on
-     * tile 0, one tier, no switch cost: pushes 1..4; a0 = 2 (switch of 0 cycles), done 2+0+1+1 = 4; the next
-     * job is accepted in each last compute cycle: a_n = max(p_n + 1, a_{n-1} + 1) = 3, 4, 5; last done 7;
-     * group_done 8. */
+    /* The shortest compute phase the periphery tile has, K = 3 (PWM with nothing to drive -- the chip's tiles
+     * get zero codes -- no integration, one 1-bit conversion per column: load cycle + sample + decision):
+     * completions on one tile every 3 cycles, each matched to its own job. Four blocks on tile 0, one tier, no
+     * switch cost: pushes 1..4; a0 = 2 (switch of 0 cycles), done 2+0+3+1 = 6; the next job is accepted in each
+     * last compute cycle: a_n = max(p_n + 1, a_{n-1} + 3) = 5, 8, 11; last done 15; group_done 16. */
     fixture f = {.table = aimc_dispatch_table_create(1, 1, 1)};
     for (int k = 0; k < 4; k++)
         add(f.table, 0, 0, 0, 0, 1);
@@ -217,14 +218,15 @@ START_TEST(one_cycle_compute_back_to_back)
     ck_assert_msg(aimc_chip_config_load(SMALL_CHIP, &f.chip, &err) == 0, "%s", err.msg);
     f.chip.tile.tiles = 4;
     f.chip.tile.tier_switch_cycles = 0;
-    f.chip.tile.mvm_compute_cycles = 1;
+    f.chip.periphery.dac_mode = AIMC_DAC_PWM;
+    f.chip.periphery.integrate_cycles = 0;
     aimc_dispatch_table_finish(f.table);
     f.ledger = aimc_ledger_create(2);
     f.b = aimc_cosim_backend_create(&f.chip, f.table, 1, f.ledger, NULL, &err);
     ck_assert_msg(f.b != NULL, "%s", err.msg);
     uint32_t u = 0;
     submit(&f, 0, 2, 0, 0, 0, 1, &u);
-    ck_assert_uint_eq(next_done(&f, 2), 8);
+    ck_assert_uint_eq(next_done(&f, 2), 16);
     close_fixture(&f);
 }
 END_TEST

@@ -1,17 +1,25 @@
 #!/usr/bin/env python3
 """Checks of the single-tile cosim through the built programs and the waveform tools.
 
-usage: tile_tools_test.py CASE AIMC3D FAULT_TEST RTL_DIR SMALL_CHIP WORKDIR TILE_TIERS
-Cases: iverilog_replay, trace_invariants, trace_catches_fault, bad_arguments, reports_repeat.
+usage: tile_tools_test.py CASE AIMC3D FAULT_TEST RTL_DIR SMALL_CHIP WORKDIR TILE_PARAMS
+TILE_PARAMS: the RTL build's parameters, "TIERS=16,ROWS=512,B_IN=8,NADC=64,B_OUT=16".
+Cases: iverilog_replay, trace_invariants, trace_latency, trace_catches_fault, bad_arguments, reports_repeat.
 Each prints what it checked and exits non-zero on failure.
 """
+import json
 import os
 import re
 import subprocess
 import sys
 import tempfile
 
-CASE, AIMC3D, FAULT_TEST, RTL_DIR, SMALL_CHIP, WORKDIR, TILE_TIERS = sys.argv[1:8]
+CASE, AIMC3D, FAULT_TEST, RTL_DIR, SMALL_CHIP, WORKDIR, TILE_PARAMS = sys.argv[1:8]
+PARAMS = {k: int(v) for k, v in (p.split("=") for p in TILE_PARAMS.split(","))}
+RTL_FILES = ("tier_select_ctrl.sv", "dac_periphery.sv", "adc_periphery.sv", "tile.sv")
+# A periphery worth exercising on the small chip (whose own is the minimal 5-cycle MVM): 4-bit PWM DAC, 16
+# 4-bit SAR ADCs behind 4:1 muxes, 2 integrate cycles.
+RICH = {"--dac-mode": "pwm", "--b-in": "4", "--b-out": "4", "--mux": "4", "--integrate-cycles": "2"}
+RICH_ARGS = [x for kv in RICH.items() for x in kv]
 
 
 def run(cmd, **kw):
@@ -24,7 +32,7 @@ def fail(msg):
 
 
 def cosim(tmp, *extra):
-    p = run([AIMC3D, "cosim", "--chip", SMALL_CHIP] + list(extra))
+    p = run([AIMC3D, "cosim", "--chip", SMALL_CHIP] + RICH_ARGS + list(extra))
     if p.returncode != 0:
         fail("aimc3d cosim exited %d: %s%s" % (p.returncode, p.stdout, p.stderr))
     return p.stdout
@@ -68,13 +76,16 @@ def trace_facts(fst):
 
 def iverilog_replay(tmp):
     rec = os.path.join(tmp, "run.rec")
-    out = cosim(tmp, "--tokens", "400", "--seed", "11", "--record", rec, "--no-numeric")
-    lines = sum(1 for _ in open(rec))
-    tiers = int(TILE_TIERS)
+    # numeric run: the comparators answer from the analog model, so the SAR registers take data-dependent paths
+    out = cosim(tmp, "--tokens", "150", "--seed", "11", "--record", rec)
+    kinds = {}
+    for line in open(rec):
+        kinds[line[0]] = kinds.get(line[0], 0) + 1
     vvp = os.path.join(tmp, "replay.vvp")
-    rtl = [os.path.join(RTL_DIR, f) for f in ("tier_select_ctrl.sv", "tile.sv")]
+    rtl = [os.path.join(RTL_DIR, f) for f in RTL_FILES]
     tb = os.path.join(RTL_DIR, "..", "tb", "iverilog", "tile_replay_tb.sv")
-    p = run(["iverilog", "-g2012", "-Ptile_replay_tb.TIERS=%d" % tiers, "-o", vvp, tb] + rtl)
+    params = ["-Ptile_replay_tb.%s=%d" % kv for kv in sorted(PARAMS.items())]
+    p = run(["iverilog", "-g2012"] + params + ["-o", vvp, tb] + rtl)
     if p.returncode != 0:
         fail("iverilog: " + p.stderr)
     p = run(["vvp", "-n", vvp, "+record=" + rec])
@@ -82,13 +93,15 @@ def iverilog_replay(tmp):
     if not m:
         fail("no replay summary: " + p.stdout + p.stderr)
     print(p.stdout.strip())
-    if int(m.group(1)) != lines or lines < 1000:
-        fail("replayed %s cycles of %d recorded" % (m.group(1), lines))
+    cycles = kinds.get("c", 0)
+    if int(m.group(1)) != cycles or cycles < 1000 or kinds.get("k", 0) != 600 or kinds.get("s", 0) < 1000:
+        fail("replayed %s cycles of %d recorded (%s)" % (m.group(1), cycles, kinds))
     if int(m.group(2)) != 0:
         fail("iverilog disagrees with Verilator")
     if "Assertion" in p.stdout or "ERROR" in p.stdout:
         fail("assertion fired under iverilog")
-    print("ok: %d cycles replayed under iverilog, 0 mismatches (%s)" % (lines, out.splitlines()[0]))
+    print("ok: %d cycles (%d MVM loads, %d SAR register lines) replayed under iverilog, 0 mismatches (%s)" %
+          (cycles, kinds["k"], kinds["s"], out.splitlines()[0]))
 
 
 def trace_invariants(tmp):
@@ -104,14 +117,71 @@ def trace_invariants(tmp):
         fail("switch count in the trace %d != scoreboard %d" % (last, switches))
     gtkw = os.path.join(tmp, "t.gtkw")
     text = open(gtkw).read()
-    if '[dumpfile] "t.fst"' not in text or "top.tile.ctrl.state[1:0]" not in text:
-        fail("layout does not name the trace and the FSM state")
+    for needed in ('[dumpfile] "t.fst"', "top.tile.ctrl.state[1:0]", "top.tile.dac.state", "top.tile.adc.state[1:0]",
+                   "top.tile.ph[2:0]", "-DAC row drivers", "-ADC column bank (SAR)", "-MVM phases"):
+        if needed not in text:
+            fail("layout lacks %s" % needed)
+    for fsm in ("top.tile.ctrl.state[1:0]", "top.tile.dac.state", "top.tile.adc.state[1:0]", "top.tile.ph[2:0]"):
+        flags = text.split(fsm)[0].rstrip().splitlines()[-1]
+        if not flags.startswith("@") or int(flags[1:], 16) & 0x100000000 == 0:
+            fail("layout does not show %s by its enum names (flags %s)" % (fsm, flags))
     names, _ = read_vcd(fst)
     for line in text.splitlines():
         if line.startswith("top."):
             if re.sub(r"\[\d+:\d+\]$", "", line) not in names:
                 fail("layout names a signal the trace lacks: " + line)
-    print("ok: OTT holds in the trace, switch count agrees, the layout's signals all exist")
+    print("ok: OTT holds in the trace, switch count agrees, the layout's signals all exist, FSMs shown as enums")
+
+
+def signal_changes(fst, wanted):
+    """{name: [(time, value)]} for the wanted full signal names, and the trace's time unit in ps."""
+    names, changes = read_vcd(fst)
+    ids = {}
+    for w in wanted:
+        if w not in names:
+            fail("trace lacks %s" % w)
+        ids.setdefault(names[w], []).append(w)
+    out = {w: [] for w in wanted}
+    for t, i, v in changes:
+        for w in ids.get(i, ()):
+            out[w].append((t, v))
+    return out
+
+
+def trace_latency(tmp):
+    """Every MVM's latency in the trace (mvm_start to done_valid) equals the closed-form phase sum
+    D + I + M (b_out + 1) (at least 1 + M (b_out + 1)), with D computed here from the DAC codes in the trace
+    (PWM: max |code|; bit-serial: b_in - 1)."""
+    chip = json.load(open(SMALL_CHIP))
+    period = int(chip["clock_period_ps"]["value"])
+    b_in, b_out, mux, integ = (int(RICH[k]) for k in ("--b-in", "--b-out", "--mux", "--integrate-cycles"))
+    rows, lane = int(chip["tile"]["rows"]), PARAMS["B_IN"]
+    for mode in ("pwm", "bit_serial"):
+        fst = os.path.join(tmp, "lat_%s.fst" % mode)
+        cosim(tmp, "--tokens", "60", "--seed", "5", "--dac-mode", mode, "--no-numeric", "--trace", fst)
+        sig = signal_changes(fst, ["top.tile.mvm_start", "top.tile.done_valid", "top.tile.in_codes"])
+        # a value dumped at time t holds in cycle ceil(t / period) (edges are dumped half a period in)
+        cyc = lambda t: -(-t // period)
+        starts = [cyc(t) for t, v in sig["top.tile.mvm_start"] if v == 1]
+        dones = [cyc(t) for t, v in sig["top.tile.done_valid"] if v == 1]
+        codes = sig["top.tile.in_codes"]
+        if len(starts) != 240 or len(dones) != 240:
+            fail("%s: %d mvm_start and %d done_valid pulses in the trace, expected 240" % (mode, len(starts), len(dones)))
+        seen = set()
+        for s_cyc, d_cyc in zip(starts, dones):
+            value = [v for t, v in codes if cyc(t) <= s_cyc][-1]
+            mags = []
+            for r in range(rows):
+                c = (value >> (r * lane)) & ((1 << lane) - 1)
+                c = c - (1 << lane) if c >> (lane - 1) else c
+                mags.append(abs(c))
+            drive = max(mags) if mode == "pwm" else b_in - 1
+            closed = max(drive + integ, 1) + mux * (b_out + 1)
+            if d_cyc - s_cyc != closed:
+                fail("%s: MVM started in cycle %d took %d cycles, closed form %d" % (mode, s_cyc, d_cyc - s_cyc, closed))
+            seen.add(d_cyc - s_cyc)
+        print("ok: %s: 240 MVM latencies in the trace equal D + %d + %d x (%d + 1) (%d distinct values)" %
+              (mode, integ, mux, b_out, len(seen)))
 
 
 def trace_catches_fault(tmp):
@@ -127,12 +197,35 @@ def trace_catches_fault(tmp):
     print("ok: the trace-based OTT check catches the injected fault")
 
 
+def variant(tmp, name, tile=None, **sections):
+    """A copy of the small chip with some periphery (or tile) values replaced."""
+    chip = json.load(open(SMALL_CHIP))
+    chip["tile"].update(tile or {})
+    for section, values in sections.items():
+        for key, value in values.items():
+            chip["periphery"][section][key]["value"] = value
+    path = os.path.join(tmp, "chip_%s.json" % name)
+    json.dump(chip, open(path, "w"))
+    return path
+
+
 def bad_arguments(tmp):
     cases = [
         (["cosim", "--bogus"], "unknown option"),
         (["cosim", "--tiers", "0"], "--tiers: expected a whole number in [1, 32]"),
         (["cosim", "--switch-cycles", "-1"], "--switch-cycles: expected a whole number in [0, 65535]"),
-        (["cosim", "--compute-cycles", "2.5"], "--compute-cycles: expected a whole number"),
+        (["cosim", "--b-out", "2.5"], "--b-out: expected a whole number"),
+        (["cosim", "--b-out", "0"], "--b-out: expected a whole number in [1, 16]"),
+        (["cosim", "--dac-mode", "ternary"], "--dac-mode: expected pwm or bit_serial"),
+        (["cosim", "--mux", "3", "--chip", SMALL_CHIP, "--trace", os.path.join(tmp, "never.fst")],
+         "periphery.adc.columns_per_adc: expected a divisor"),
+        (["cosim", "--mux", "4", "--chip", variant(tmp, "wide", tile={"cols": 512})],
+         "converters exceed the 64 of the tile RTL's maximum"),
+        (["cosim", "--chip", variant(tmp, "bout0", adc={"b_out_bits": 0})], "periphery.adc.b_out_bits"),
+        (["cosim", "--chip", variant(tmp, "mux3", adc={"columns_per_adc": 3})], "periphery.adc.columns_per_adc"),
+        (["cosim", "--chip", variant(tmp, "negE", energy={"adc_conversion_pJ": -1.5})],
+         "periphery.energy.adc_conversion_pJ"),
+        (["cosim", "--chip", variant(tmp, "bin9", dac={"b_in_bits": 9})], "periphery.dac.b_in_bits: expected 2..8"),
         (["cosim", "--tiers", "31"], "tiers: expected 1.."),
         (["cosim", "--report", "/nonexistent/dir/r.json"], "/nonexistent/dir/r.json: cannot write output"),
         (["cosim", "--trace", "/nonexistent/dir/t.fst"], "/nonexistent/dir/t.fst: cannot write output"),
@@ -167,5 +260,5 @@ def reports_repeat(tmp):
 
 with tempfile.TemporaryDirectory(dir=WORKDIR) as tmp:
     {"iverilog_replay": iverilog_replay, "trace_invariants": trace_invariants,
-     "trace_catches_fault": trace_catches_fault, "bad_arguments": bad_arguments,
+     "trace_latency": trace_latency, "trace_catches_fault": trace_catches_fault, "bad_arguments": bad_arguments,
      "reports_repeat": reports_repeat}[CASE](tmp)
