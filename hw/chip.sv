@@ -44,6 +44,8 @@ module chip #(
     input  logic [PHASE_W:0]            cfg_phases,
     input  logic [47:0]                 cfg_mvm_energy_fJ,
     input  logic [47:0]                 cfg_switch_energy_fJ,
+    // each tile's DAC codes, set by C in the cycle the tile's mvm_start is high (sampled at that edge)
+    input  logic [TILES*ROWS*B_IN-1:0]  tile_in_codes,
     // mapping memory load
     input  logic                        map_we,
     input  logic                        map_is_block,
@@ -115,12 +117,12 @@ module chip #(
         logic [31:0]       switch_count, mvm_count, busy_cycles, switch_seen;
         logic [63:0]       energy_fJ;
 
-        // Timing runs: no DAC codes and comparators answering 0 (the SAR's timing does not depend on them; the
-        // DAC's does in PWM mode, where the drive is then empty).
+        // The DAC codes come from C (the job's activation codes); the comparators answer 0: the SAR's timing
+        // does not depend on its decisions, and the chip-level cosim books the data-independent event energies.
         tile #(.TIERS(TIERS), .TAG_W(TAG_W), .ROWS(ROWS), .B_IN(B_IN), .NADC(NADC), .B_OUT(B_OUT)) tile (
             .clk, .rst_n, .switch_cycles(cfg_switch_cycles),
             .cfg_rows, .cfg_bit_serial, .cfg_b_in, .cfg_b_out, .cfg_adcs, .cfg_mux, .cfg_integrate_cycles,
-            .in_codes('0), .adc_cmp('0),
+            .in_codes(tile_in_codes[t*ROWS*B_IN +: ROWS*B_IN]), .adc_cmp('0),
             .done_dac_conversions, .done_drive_pulses, .done_conversions, .done_saturated, .done_buffer_accesses,
             .phase, .dac_driving, .dac_drive_cycle, .dac_drive_len, .adc_sampling, .adc_deciding, .adc_mux,
             .adc_bit, .adc_sar, .adc_valid, .adc_valid_mux, .adc_sat,

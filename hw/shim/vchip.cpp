@@ -103,7 +103,7 @@ bool trace_open(aimc_vchip *cp, const char *path)
     return true;
 }
 
-void cycle(aimc_vchip *cp, const aimc_vchip_in *in, aimc_vchip_out *out)
+void eval(aimc_vchip *cp, const aimc_vchip_in *in, aimc_vchip_out *out)
 {
     Chip *c = as_chip(cp);
     auto &t = *c->top;
@@ -123,17 +123,39 @@ void cycle(aimc_vchip *cp, const aimc_vchip_in *in, aimc_vchip_out *out)
                          static_cast<uint32_t>(in->cmd_units[4 * w + 3]) << 24;
     t.clk = 0;
     t.eval();
-    if (c->trace)
-        c->trace->dump(c->context->time());
     out->cmd_ready = t.cmd_ready;
     out->ott_violation = t.ott_violation;
     out->group_done = as_u64(t.group_done);
     out->tile_done = as_u64(t.tile_done);
     out->switch_start = as_u64(t.tile_switch_start);
-    if (out->tile_done || out->switch_start) {
+    out->mvm_start = as_u64(t.tile_mvm_start);
+    if (out->tile_done || out->switch_start || out->mvm_start) {
         c->done_tags = t.tile_done_tag;
         c->active_tags = t.tile_active_tag;
     }
+}
+
+// Writes one tile's DAC codes (row r in bits [r*B_IN, (r+1)*B_IN) of its slice, two's complement).
+void set_codes(aimc_vchip *cp, uint32_t tile, const int16_t *codes, uint32_t n)
+{
+    auto &port = as_chip(cp)->top->tile_in_codes;
+    const uint32_t base = tile * AIMC_VCHIP_ROWS * AIMC_VCHIP_B_IN;
+    for (uint32_t r = 0; r < AIMC_VCHIP_ROWS; r++) {
+        uint32_t bit = base + r * AIMC_VCHIP_B_IN, word = bit / 32, shift = bit % 32;
+        uint64_t mask = ((1ull << AIMC_VCHIP_B_IN) - 1) << shift;
+        uint64_t value = (uint64_t)((uint16_t)(r < n ? codes[r] : 0) & ((1u << AIMC_VCHIP_B_IN) - 1)) << shift;
+        port[word] = (port[word] & ~(uint32_t)mask) | (uint32_t)value;
+        if (shift + AIMC_VCHIP_B_IN > 32)
+            port[word + 1] = (port[word + 1] & ~(uint32_t)(mask >> 32)) | (uint32_t)(value >> 32);
+    }
+}
+
+void edge(aimc_vchip *cp)
+{
+    Chip *c = as_chip(cp);
+    auto &t = *c->top;
+    if (c->trace)
+        c->trace->dump(c->context->time());
     c->context->timeInc(c->half_period_ps);
     t.clk = 1;
     t.eval();
@@ -178,5 +200,5 @@ void tile_counters(const aimc_vchip *cp, uint32_t tile, aimc_vchip_tile_counters
 }  // namespace
 
 extern "C" const aimc_vchip_api AIMC_VCHIP_API = {
-    &params, create, destroy, trace_open, cycle, done_tag, active_tag, totals, tile_counters,
+    &params, create, destroy, trace_open, eval, set_codes, edge, done_tag, active_tag, totals, tile_counters,
 };

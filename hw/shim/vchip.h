@@ -1,7 +1,7 @@
 /* C interface to the Verilated chip (token dispatcher + tiles + energy monitor).  The chip is built for a few
  * sizes (16 and 64 tiles); each build exposes the same function table, and aimc_vchip_api_for() picks the
- * smallest one that fits.  One call of `cycle` = one clock cycle: inputs applied for the cycle, outputs seen
- * during it, then the rising edge. */
+ * smallest one that fits.  A clock cycle is `eval` (inputs applied for the cycle, outputs seen during it),
+ * the tiles' DAC codes where an MVM starts, then `edge` (the rising edge). */
 #ifndef AIMC_VCHIP_H
 #define AIMC_VCHIP_H
 
@@ -47,6 +47,7 @@ typedef struct {
     uint64_t group_done;     /* bit per slot */
     uint64_t tile_done;      /* bit per tile (tiles <= 64) */
     uint64_t switch_start;   /* bit per tile */
+    uint64_t mvm_start;      /* bit per tile: its MVM loads its DAC codes at this cycle's edge */
 } aimc_vchip_out;
 
 typedef struct {
@@ -62,7 +63,11 @@ typedef struct {
     aimc_vchip *(*create)(uint32_t clock_period_ps, const aimc_vchip_config *cfg);
     void (*destroy)(aimc_vchip *c);
     bool (*trace_open)(aimc_vchip *c, const char *path);
-    void (*cycle)(aimc_vchip *c, const aimc_vchip_in *in, aimc_vchip_out *out);
+    /* One cycle: eval (inputs applied, clock low, outputs of the cycle), then set_codes for the tiles whose
+     * mvm_start bit is set, then edge (trace and rising edge). */
+    void (*eval)(aimc_vchip *c, const aimc_vchip_in *in, aimc_vchip_out *out);
+    void (*set_codes)(aimc_vchip *c, uint32_t tile, const int16_t *codes, uint32_t n);
+    void (*edge)(aimc_vchip *c);
     /* Tags as they were during the last cycle (valid for tiles whose tile_done / switch_start bit was set). */
     uint32_t (*done_tag)(const aimc_vchip *c, uint32_t tile);    /* tag of the job done that cycle */
     uint32_t (*active_tag)(const aimc_vchip *c, uint32_t tile);  /* tag of the tile's current job */

@@ -15,9 +15,16 @@ typedef struct {
     uint64_t cycle;
 } pending_command;
 
+/* Which unit and input slice a job of a group computes (expansion order: units as listed, blocks in table
+ * order), for its activation codes. */
+typedef struct {
+    uint16_t unit_index, in_block;
+} job_source;
+
 typedef struct {
     bool busy;
     aimc_mvm_command cmd;
+    job_source *source;     /* per job index */
     uint32_t jobs;          /* jobs the command expands into */
     uint32_t done;          /* jobs completed so far */
     uint8_t *seen;          /* per job index */
@@ -38,6 +45,8 @@ typedef struct {
     aimc_mvm_stats stats;
     aimc_cosim_backend_report report;
     aimc_fJ booked; /* energy booked from RTL events, to compare with the RTL's monitor */
+    uint64_t codes_seed;
+    int16_t *codes;  /* one job's DAC codes */
     uint32_t slot_bits, job_bits;
 } cosim_backend;
 
@@ -114,7 +123,13 @@ static int submit(aimc_mvm_backend *base, uint64_t cycle, const aimc_mvm_command
     slot_state *s = &b->slots[cmd->slot];
     s->busy = true;
     s->cmd = *cmd;
-    s->jobs = group_jobs(b->table, cmd);
+    s->jobs = 0;
+    for (uint32_t u = 0; u < cmd->nunits; u++) {
+        uint32_t n;
+        const aimc_dispatch_block *blk = aimc_dispatch_table_entry(b->table, cmd->layer, cmd->unit[u], cmd->phase, &n);
+        for (uint32_t k = 0; k < n; k++)
+            s->source[s->jobs++] = (job_source){(uint16_t)u, blk[k].in_block};
+    }
     s->done = 0;
     memset(s->seen, 0, 1u << b->job_bits);
     for (uint32_t t = 0; t < b->chip->tile.tiles; t++)
@@ -122,12 +137,35 @@ static int submit(aimc_mvm_backend *base, uint64_t cycle, const aimc_mvm_command
     return 0;
 }
 
-/* Energy of a completed job: the tile cost of its codes (the same function the fast backend uses). */
-static void job_energy(cosim_backend *b, const slot_state *s, aimc_tile_job_cost *cost)
+/* The activation codes of job `job` of a group (the key the fast backend summarises). */
+static void job_codes(cosim_backend *b, const slot_state *s, uint32_t job)
 {
-    aimc_codes_summary none = {0};
-    aimc_tile_job_cost_compute(b->chip, &none, cost);
-    (void)s;
+    const job_source *src = &s->source[job];
+    aimc_codes_key key = {b->codes_seed, s->cmd.token, s->cmd.layer, s->cmd.unit[src->unit_index], s->cmd.phase,
+                          src->in_block};
+    aimc_activation_codes(&key, b->chip->tile.rows, b->chip->periphery.b_in_bits, b->codes);
+}
+
+/* Energy of a completed job: the tile cost of its codes (the same function the fast backend uses). */
+static void job_energy(cosim_backend *b, const slot_state *s, uint32_t job, aimc_tile_job_cost *cost)
+{
+    aimc_codes_summary summary;
+    job_codes(b, s, job);
+    aimc_codes_summarise(b->codes, b->chip->tile.rows, &summary);
+    aimc_tile_job_cost_compute(b->chip, &summary, cost);
+}
+
+/* A tile starts an MVM this cycle: drive its job's codes into the DAC (sampled at the edge). */
+static void on_mvm_start(cosim_backend *b, uint64_t cycle, uint32_t tile)
+{
+    uint32_t tag = b->api->active_tag(b->rtl, tile);
+    uint32_t slot = tag >> b->job_bits, job = tag & ((1u << b->job_bits) - 1);
+    if (slot >= MAX_SLOTS || !b->slots[slot].busy || job >= b->slots[slot].jobs) {
+        scoreboard_error(b, "MVM start with tag slot %u job %u matches no job in flight", cycle, slot, job);
+        return;
+    }
+    job_codes(b, &b->slots[slot], job);
+    b->api->set_codes(b->rtl, tile, b->codes, b->chip->tile.rows);
 }
 
 static void on_job_done(cosim_backend *b, uint64_t cycle, uint32_t tile, uint32_t tag)
@@ -146,7 +184,7 @@ static void on_job_done(cosim_backend *b, uint64_t cycle, uint32_t tile, uint32_
     s->last_job_on_tile[tile] = (int32_t)job;
     s->done++;
     aimc_tile_job_cost cost;
-    job_energy(b, s, &cost);
+    job_energy(b, s, job, &cost);
     for (int c = 0; c < AIMC_E_COUNT; c++)
         if (cost.energy[c]) {
             aimc_ledger_book(b->ledger, s->cmd.token, (int)s->cmd.layer, (aimc_energy_component)c, cost.energy[c]);
@@ -203,7 +241,10 @@ static int advance(aimc_mvm_backend *base, uint64_t until, uint32_t *done_slots,
             for (uint32_t u = 0; u < AIMC_VCHIP_MAX_UNITS; u++)
                 in.cmd_units[u] = (uint8_t)(u < head->cmd.nunits ? head->cmd.unit[u] : 0);
         }
-        b->api->cycle(b->rtl, &in, &out);
+        b->api->eval(b->rtl, &in, &out);
+        for (uint64_t m = out.mvm_start; m; m &= m - 1)
+            on_mvm_start(b, c, (uint32_t)__builtin_ctzll(m));
+        b->api->edge(b->rtl);
         if (in.cmd_valid && out.cmd_ready) {
             b->head = (b->head + 1) % b->cap;
             b->count--;
@@ -252,7 +293,9 @@ static void destroy(aimc_mvm_backend *base)
     for (int s = 0; s < MAX_SLOTS; s++) {
         free(b->slots[s].seen);
         free(b->slots[s].last_job_on_tile);
+        free(b->slots[s].source);
     }
+    free(b->codes);
     free(b->stats.busy_cycles);
     free(b->stats.conflict_cycles);
     free(b->stats.stall_cycles);
@@ -295,13 +338,21 @@ static int check_fits(const aimc_vchip_api *api, const aimc_chip_config *chip, c
     return 0;
 }
 
+/* One cycle before the run (reset, mapping load): no MVM starts, so no codes. */
+static void setup_cycle(cosim_backend *b, const aimc_vchip_in *in)
+{
+    aimc_vchip_out out;
+    b->api->eval(b->rtl, in, &out);
+    b->api->edge(b->rtl);
+    b->report.setup_cycles++;
+}
+
 /* Reset for two cycles, then one mapping-memory write per cycle: blocks, then entries. */
 static void load_mapping(cosim_backend *b)
 {
     aimc_vchip_in in = {.rst_n = false};
-    aimc_vchip_out out;
-    for (int i = 0; i < 2; i++, b->report.setup_cycles++)
-        b->api->cycle(b->rtl, &in, &out);
+    for (int i = 0; i < 2; i++)
+        setup_cycle(b, &in);
     in.rst_n = true;
     in.map_we = true;
     in.map_is_block = true;
@@ -312,16 +363,15 @@ static void load_mapping(cosim_backend *b)
                 uint32_t n, first = aimc_dispatch_table_first(t, l, u, p);
                 const aimc_dispatch_block *blocks = aimc_dispatch_table_entry(t, l, u, p, &n);
                 in.map_is_block = true;
-                for (uint32_t k = 0; k < n; k++, b->report.setup_cycles++) {
+                for (uint32_t k = 0; k < n; k++) {
                     in.map_addr = first + k;
                     in.map_wdata = (uint32_t)blocks[k].tier << 16 | blocks[k].tile;
-                    b->api->cycle(b->rtl, &in, &out);
+                    setup_cycle(b, &in);
                 }
                 in.map_is_block = false;
                 in.map_addr = (l * aimc_dispatch_table_units(t) + u) * aimc_dispatch_table_phases(t) + p;
                 in.map_wdata = n << 16 | first;
-                b->api->cycle(b->rtl, &in, &out);
-                b->report.setup_cycles++;
+                setup_cycle(b, &in);
             }
 }
 
@@ -329,7 +379,6 @@ aimc_mvm_backend *aimc_cosim_backend_create(const aimc_chip_config *chip, const 
                                             uint64_t codes_seed, aimc_ledger *ledger, const char *trace_path,
                                             aimc_error *err)
 {
-    (void)codes_seed;
     const aimc_vchip_api *api = aimc_vchip_api_for(chip->tile.tiles);
     if (!api) {
         aimc_fail(err, "%s: tile.tiles: expected at most %u (the largest chip the RTL is built for), found %u",
@@ -349,15 +398,18 @@ aimc_mvm_backend *aimc_cosim_backend_create(const aimc_chip_config *chip, const 
     b->table = table;
     b->ledger = ledger;
     b->job_bits = api->params->job_bits;
+    b->codes_seed = codes_seed;
+    b->codes = calloc(chip->tile.rows, sizeof *b->codes);
     uint32_t tiles = chip->tile.tiles;
     b->stats.busy_cycles = calloc(tiles, sizeof(uint64_t));
     b->stats.conflict_cycles = calloc(tiles, sizeof(uint64_t));
     b->stats.stall_cycles = calloc(tiles, sizeof(uint64_t));
-    bool ok = b->stats.busy_cycles && b->stats.conflict_cycles && b->stats.stall_cycles;
+    bool ok = b->stats.busy_cycles && b->stats.conflict_cycles && b->stats.stall_cycles && b->codes;
     for (int s = 0; s < MAX_SLOTS && ok; s++) {
         b->slots[s].seen = calloc(1u << b->job_bits, 1);
         b->slots[s].last_job_on_tile = calloc(tiles, sizeof(int32_t));
-        ok = b->slots[s].seen && b->slots[s].last_job_on_tile;
+        b->slots[s].source = calloc(1u << b->job_bits, sizeof(job_source));
+        ok = b->slots[s].seen && b->slots[s].last_job_on_tile && b->slots[s].source;
     }
     aimc_codes_summary none = {0};
     aimc_tile_job_cost cost;

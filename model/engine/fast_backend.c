@@ -31,6 +31,7 @@ typedef struct {
     aimc_ledger *ledger;
     uint32_t q, slots, codes_bits;
     uint64_t codes_seed;
+    bool codes_matter; /* the tile cost depends on the codes (PWM drive): generate them per job */
     aimc_fJ switch_energy;
 
     uint64_t now;
@@ -126,6 +127,9 @@ static int validate(const fast_backend *f, uint64_t cycle, const aimc_mvm_comman
 static const aimc_codes_summary *codes_of(fast_backend *f, const aimc_mvm_command *cmd, uint32_t unit,
                                           uint32_t in_block)
 {
+    static const aimc_codes_summary unused = {0};
+    if (!f->codes_matter)
+        return &unused;
     if (f->summary_stamp[in_block] != f->unit_stamp) {
         aimc_codes_key key = {f->codes_seed, cmd->token, cmd->layer, unit, cmd->phase, in_block};
         aimc_activation_codes_summary(&key, f->chip.tile.rows, f->codes_bits, &f->summary[in_block]);
@@ -323,6 +327,7 @@ aimc_mvm_backend *aimc_fast_backend_create(const aimc_chip_config *chip, const a
     f->q = queue_depth;
     f->slots = slots;
     f->codes_seed = codes_seed;
+    f->codes_matter = aimc_tile_job_cost_depends_on_codes(chip);
     f->codes_bits = codes_bits;
     f->switch_energy = aimc_tile_switch_energy(chip);
     f->max_in_blocks = max_in_blocks;

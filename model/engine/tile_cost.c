@@ -19,4 +19,9 @@ void aimc_tile_job_cost_compute(const aimc_chip_config *chip, const aimc_codes_s
     aimc_periphery_mvm_energy(p, out->energy);
 }
 
+bool aimc_tile_job_cost_depends_on_codes(const aimc_chip_config *chip)
+{
+    return chip->periphery.dac_mode != AIMC_DAC_BIT_SERIAL;
+}
+
 aimc_fJ aimc_tile_switch_energy(const aimc_chip_config *chip) { return chip->energy.tier_switch; }

@@ -19,6 +19,9 @@ typedef struct {
 
 void aimc_tile_job_cost_compute(const aimc_chip_config *chip, const aimc_codes_summary *codes,
                                 aimc_tile_job_cost *out);
+/* Whether a job's cost depends on its codes at all (a PWM drive lasts as long as the largest code; a
+ * bit-serial one does not depend on them), so the fast backend can skip generating them. */
+bool aimc_tile_job_cost_depends_on_codes(const aimc_chip_config *chip);
 /* Energy of one tier switch. */
 aimc_fJ aimc_tile_switch_energy(const aimc_chip_config *chip);
 

@@ -38,6 +38,16 @@ def load(path):
         return json.load(f, parse_float=Decimal)
 
 
+def pwm_chip(tmp):
+    """The paper preset with a PWM DAC: the drive phase, so the MVM latency, depends on each job's codes."""
+    chip = json.load(open(os.path.join(PRESETS, "chips", "paper.json")))
+    chip["periphery"]["dac"]["mode"] = "pwm"
+    path = os.path.join(tmp, "paper-pwm.json")
+    with open(path, "w") as f:
+        json.dump(chip, f)
+    return path
+
+
 def engines_agree(tmp):
     workloads = [
         ["--model", "small-moe", "--batch", "1", "--routing", "uniform"],
@@ -48,9 +58,11 @@ def engines_agree(tmp):
         ["--model", "tiny-moe", "--batch", "6", "--routing", "skewed", "--zipf", "2", "--strategy", "stacked"],
         ["--model", "small-moe", "--batch", "2", "--routing", "co-selection", "--digital-experts", "0.25",
          "--criterion", "random"],
+        ["--model", "small-moe", "--batch", "3", "--setting", "all-analog", "--chip", pwm_chip(tmp)],
     ]
     for k, w in enumerate(workloads):
-        common = w + ["--chip", "paper", "--tokens", "3", "--seed", str(100 + k), "--per-layer"]
+        common = w + ([] if "--chip" in w else ["--chip", "paper"]) + ["--tokens", "3", "--seed", str(100 + k),
+                                                                       "--per-layer"]
         out = {}
         for engine in ("cosim", "fast"):
             rep, csv = os.path.join(tmp, engine + ".json"), os.path.join(tmp, engine + ".csv")
