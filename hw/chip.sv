@@ -122,7 +122,7 @@ module chip #(
         tile #(.TIERS(TIERS), .TAG_W(TAG_W), .ROWS(ROWS), .B_IN(B_IN), .NADC(NADC), .B_OUT(B_OUT)) tile (
             .clk, .rst_n, .switch_cycles(cfg_switch_cycles),
             .cfg_rows, .cfg_bit_serial, .cfg_b_in, .cfg_b_out, .cfg_adcs, .cfg_mux, .cfg_integrate_cycles,
-            .in_codes(tile_in_codes[t*ROWS*B_IN +: ROWS*B_IN]), .adc_cmp('0),
+            .in_codes(tile_in_codes[t*ROWS*B_IN +: ROWS*B_IN]), .adc_cmp({NADC{1'b0}}),
             .done_dac_conversions, .done_drive_pulses, .done_conversions, .done_saturated, .done_buffer_accesses,
             .phase, .dac_driving, .dac_drive_cycle, .dac_drive_len, .adc_sampling, .adc_deciding, .adc_mux,
             .adc_bit, .adc_sar, .adc_valid, .adc_valid_mux, .adc_sat,

@@ -22,12 +22,9 @@
 #include "trace_stamp.h"
 #include "vchip.h"
 
-/* b_in of the activation codes both backends draw per job (the periphery's DAC resolution). */
-#define AIMC_CODES_BITS 8
-
 typedef struct {
     aimc_plan_args plan;
-    const char *engine, *routing, *trace, *report, *csv, *gpu;
+    const char *engine, *routing, *trace, *report, *csv, *gpu, *record;
     long tokens, batch, prompt;
     double zipf, partner, gpu_weight_bytes;
     bool prefill, per_layer;
@@ -89,7 +86,7 @@ typedef struct {
     aimc_decode_result result;
     aimc_gpu_config gpu;
     aimc_progress progress;
-    char trace_tmp[1100];
+    char trace_tmp[1100], record_tmp[1100];
 } run_state;
 
 static void release(run_state *s)
@@ -104,8 +101,8 @@ static void release(run_state *s)
 
 static int check_outputs(const run_args *a, aimc_error *err)
 {
-    const char *paths[] = {a->trace, a->report, a->csv};
-    for (size_t i = 0; i < 3; i++)
+    const char *paths[] = {a->trace, a->report, a->csv, a->record};
+    for (size_t i = 0; i < 4; i++)
         if (paths[i] && aimc_output_check_writable(paths[i], err))
             return -1;
     if (a->trace) {
@@ -114,6 +111,8 @@ static int check_outputs(const run_args *a, aimc_error *err)
         if (aimc_output_check_writable(layout, err))
             return -1;
     }
+    if (a->record && strcmp(a->engine, "cosim") != 0)
+        return aimc_fail(err, "run --record: only the cosim engine records the RTL's stimulus");
     if (a->trace && strcmp(a->engine, "cosim") != 0)
         return aimc_fail(err, "run --trace: only the cosim engine writes waveforms");
     return 0;
@@ -156,15 +155,18 @@ static int make_backend(const run_args *a, run_state *s, aimc_error *err)
     s->opt.slots = aimc_cosim_backend_slots();
     if (strcmp(a->engine, "fast") == 0) {
         s->backend = aimc_fast_backend_create(&s->plan.engine_chip, s->table, aimc_cosim_backend_queue_depth(), s->opt.slots,
-                                              (uint64_t)a->plan.seed, AIMC_CODES_BITS, s->ledger, err);
+                                              (uint64_t)a->plan.seed, s->plan.chip.periphery.b_in_bits, s->ledger, err);
         return s->backend ? 0 : -1;
     }
     if (strcmp(a->engine, "cosim") != 0)
         return aimc_fail(err, "run --engine: expected one of cosim, fast, found \"%s\"", a->engine);
     if (a->trace)
         snprintf(s->trace_tmp, sizeof s->trace_tmp, "%s.tmp.%ld", a->trace, (long)getpid());
-    s->backend = aimc_cosim_backend_create(&s->plan.chip, s->table, (uint64_t)a->plan.seed, s->ledger,
-                                           a->trace ? s->trace_tmp : NULL, err);
+    if (a->record)
+        snprintf(s->record_tmp, sizeof s->record_tmp, "%s.tmp.%ld", a->record, (long)getpid());
+    s->backend = aimc_cosim_backend_create_recorded(&s->plan.chip, s->table, (uint64_t)a->plan.seed, s->ledger,
+                                                    a->trace ? s->trace_tmp : NULL,
+                                                    a->record ? s->record_tmp : NULL, err);
     return s->backend ? 0 : -1;
 }
 
@@ -295,6 +297,12 @@ static int run(const run_args *a, aimc_error *err)
         rc = publish_trace(a, &s, err);
     else if (a->trace)
         remove(s.trace_tmp);
+    if (a->record && (rc || rename(s.record_tmp, a->record) != 0)) {
+        remove(s.record_tmp);
+        rc = rc ? rc : aimc_fail(err, "%s: cannot write the stimulus record", a->record);
+    } else if (a->record) {
+        printf("record: %s\n", a->record);
+    }
     release(&s);
     return rc ? -1 : verdict;
 }
@@ -332,6 +340,7 @@ int aimc_cli_run(int argc, char **argv)
         {"--gpu-weight-bytes", CLI_DOUBLE, &a.gpu_weight_bytes, 0.0625, 16,
          "GPU weight bytes per parameter (default 2, BF16)"},
         {"--trace", CLI_STRING, &a.trace, 0, 0, "waveform (cosim engine); a .gtkw layout goes beside it"},
+        {"--record", CLI_STRING, &a.record, 0, 0, "stimulus record (cosim engine), for replay under iverilog"},
         {"--report", CLI_STRING, &a.report, 0, 0, "per-token energy annotation, JSON"},
         {"--csv", CLI_STRING, &a.csv, 0, 0, "per-token table, CSV"},
         {"--per-layer", CLI_FLAG, &a.per_layer, 0, 0, "break each token's energy down by layer"},

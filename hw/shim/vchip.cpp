@@ -23,7 +23,7 @@ struct Chip {
 
 const aimc_vchip_params params = {
     AIMC_VCHIP_TILES, AIMC_VCHIP_TIERS, AIMC_VCHIP_SLOTS, AIMC_VCHIP_JOB_BITS, AIMC_VCHIP_QDEPTH,
-    AIMC_VCHIP_MAX_UNITS, 8, 8, 2, AIMC_VCHIP_ENTRIES, AIMC_VCHIP_BLOCKS,
+    AIMC_VCHIP_MAX_UNITS, 8, 8, 2, AIMC_VCHIP_ENTRIES, AIMC_VCHIP_BLOCKS, AIMC_VCHIP_ROWS, AIMC_VCHIP_B_IN,
 };
 
 Chip *as_chip(aimc_vchip *c) { return reinterpret_cast<Chip *>(c); }

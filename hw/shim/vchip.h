@@ -20,6 +20,7 @@ typedef struct aimc_vchip aimc_vchip;
 typedef struct {
     uint32_t tiles, tiers, slots, job_bits, queue_depth, max_units, unit_bits, layer_bits, phase_bits;
     uint32_t entries, blocks;
+    uint32_t rows, b_in_bits; /* the tiles' DAC maxima: each tile's codes port holds rows x b_in_bits */
 } aimc_vchip_params;
 
 typedef struct {

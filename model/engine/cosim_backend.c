@@ -47,6 +47,7 @@ typedef struct {
     aimc_fJ booked; /* energy booked from RTL events, to compare with the RTL's monitor */
     uint64_t codes_seed;
     int16_t *codes;  /* one job's DAC codes */
+    FILE *record;    /* stimulus record, or NULL */
     uint32_t slot_bits, job_bits;
 } cosim_backend;
 
@@ -137,6 +138,40 @@ static int submit(aimc_mvm_backend *base, uint64_t cycle, const aimc_mvm_command
     return 0;
 }
 
+/* Stimulus record: "I" inputs of the cycle, "C" a tile's DAC codes, "O" outputs seen during the cycle. */
+static void record_inputs(const cosim_backend *b, const aimc_vchip_in *in)
+{
+    fprintf(b->record, "I %x %x %x %x %x %x %x %x %x %x", in->rst_n, in->map_we, in->map_is_block, in->map_addr,
+            in->map_wdata, in->cmd_valid, in->cmd_slot, in->cmd_layer, in->cmd_phase, in->cmd_nunits);
+    for (int w = AIMC_VCHIP_MAX_UNITS / 4 - 1; w >= 0; w--)
+        fprintf(b->record, w == AIMC_VCHIP_MAX_UNITS / 4 - 1 ? " %02x%02x%02x%02x" : "%02x%02x%02x%02x",
+                in->cmd_units[4 * w + 3], in->cmd_units[4 * w + 2], in->cmd_units[4 * w + 1], in->cmd_units[4 * w]);
+    fputc('\n', b->record);
+}
+
+/* A tile's codes as one hex number of rows x b_in bits, row 0 in the lowest bits (the port's layout). */
+static void record_codes(const cosim_backend *b, uint32_t tile)
+{
+    uint32_t rows = b->api->params->rows, bits = b->api->params->b_in_bits;
+    fprintf(b->record, "C %x ", tile);
+    for (int nibble = (int)(rows * bits / 4) - 1; nibble >= 0; nibble--) {
+        uint32_t v = 0;
+        for (int k = 3; k >= 0; k--) {
+            uint32_t bit = (uint32_t)nibble * 4 + (uint32_t)k, row = bit / bits;
+            int16_t code = row < b->chip->tile.rows ? b->codes[row] : 0;
+            v = v << 1 | ((uint32_t)(uint16_t)code >> (bit % bits) & 1);
+        }
+        fputc("0123456789abcdef"[v], b->record);
+    }
+    fputc('\n', b->record);
+}
+
+static void record_outputs(const cosim_backend *b, const aimc_vchip_out *out)
+{
+    fprintf(b->record, "O %x %llx %llx\n", out->cmd_ready, (unsigned long long)out->group_done,
+            (unsigned long long)out->tile_done);
+}
+
 /* The activation codes of job `job` of a group (the key the fast backend summarises). */
 static void job_codes(cosim_backend *b, const slot_state *s, uint32_t job)
 {
@@ -166,6 +201,8 @@ static void on_mvm_start(cosim_backend *b, uint64_t cycle, uint32_t tile)
     }
     job_codes(b, &b->slots[slot], job);
     b->api->set_codes(b->rtl, tile, b->codes, b->chip->tile.rows);
+    if (b->record)
+        record_codes(b, tile);
 }
 
 static void on_job_done(cosim_backend *b, uint64_t cycle, uint32_t tile, uint32_t tag)
@@ -241,9 +278,13 @@ static int advance(aimc_mvm_backend *base, uint64_t until, uint32_t *done_slots,
             for (uint32_t u = 0; u < AIMC_VCHIP_MAX_UNITS; u++)
                 in.cmd_units[u] = (uint8_t)(u < head->cmd.nunits ? head->cmd.unit[u] : 0);
         }
+        if (b->record)
+            record_inputs(b, &in);
         b->api->eval(b->rtl, &in, &out);
         for (uint64_t m = out.mvm_start; m; m &= m - 1)
             on_mvm_start(b, c, (uint32_t)__builtin_ctzll(m));
+        if (b->record)
+            record_outputs(b, &out);
         b->api->edge(b->rtl);
         if (in.cmd_valid && out.cmd_ready) {
             b->head = (b->head + 1) % b->cap;
@@ -296,6 +337,8 @@ static void destroy(aimc_mvm_backend *base)
         free(b->slots[s].source);
     }
     free(b->codes);
+    if (b->record)
+        fclose(b->record);
     free(b->stats.busy_cycles);
     free(b->stats.conflict_cycles);
     free(b->stats.stall_cycles);
@@ -342,7 +385,11 @@ static int check_fits(const aimc_vchip_api *api, const aimc_chip_config *chip, c
 static void setup_cycle(cosim_backend *b, const aimc_vchip_in *in)
 {
     aimc_vchip_out out;
+    if (b->record)
+        record_inputs(b, in);
     b->api->eval(b->rtl, in, &out);
+    if (b->record)
+        record_outputs(b, &out);
     b->api->edge(b->rtl);
     b->report.setup_cycles++;
 }
@@ -378,6 +425,20 @@ static void load_mapping(cosim_backend *b)
 aimc_mvm_backend *aimc_cosim_backend_create(const aimc_chip_config *chip, const aimc_dispatch_table *table,
                                             uint64_t codes_seed, aimc_ledger *ledger, const char *trace_path,
                                             aimc_error *err)
+{
+    return aimc_cosim_backend_create_recorded(chip, table, codes_seed, ledger, trace_path, NULL, err);
+}
+
+static void record_config(FILE *f, const aimc_vchip_config *cfg)
+{
+    fprintf(f, "F %x %x %x %x %x %x %x %x %x %x %llx %llx\n", cfg->switch_cycles, cfg->rows, cfg->bit_serial,
+            cfg->b_in_bits, cfg->b_out_bits, cfg->adcs, cfg->mux, cfg->integrate_cycles, cfg->units, cfg->phases,
+            (unsigned long long)cfg->mvm_energy_fJ, (unsigned long long)cfg->switch_energy_fJ);
+}
+
+aimc_mvm_backend *aimc_cosim_backend_create_recorded(const aimc_chip_config *chip, const aimc_dispatch_table *table,
+                                                     uint64_t codes_seed, aimc_ledger *ledger, const char *trace_path,
+                                                     const char *record_path, aimc_error *err)
 {
     const aimc_vchip_api *api = aimc_vchip_api_for(chip->tile.tiles);
     if (!api) {
@@ -437,6 +498,13 @@ aimc_mvm_backend *aimc_cosim_backend_create(const aimc_chip_config *chip, const 
         aimc_fail(err, "%s: cannot write the trace", trace_path);
         return NULL;
     }
+    if (record_path && !(b->record = fopen(record_path, "w"))) {
+        destroy(&b->base);
+        aimc_fail(err, "%s: cannot write the stimulus record", record_path);
+        return NULL;
+    }
+    if (b->record)
+        record_config(b->record, &cfg);
     load_mapping(b);
     return &b->base;
 }

@@ -27,6 +27,11 @@ typedef struct {
 aimc_mvm_backend *aimc_cosim_backend_create(const aimc_chip_config *chip, const aimc_dispatch_table *table,
                                             uint64_t codes_seed, aimc_ledger *ledger, const char *trace_path,
                                             aimc_error *err);
+/* The same, also writing every cycle's inputs, DAC codes and key outputs to record_path (docs/file-formats.md,
+ * "Chip stimulus record"), for replay of the same RTL under iverilog (tb/iverilog/chip_replay_tb.sv). */
+aimc_mvm_backend *aimc_cosim_backend_create_recorded(const aimc_chip_config *chip, const aimc_dispatch_table *table,
+                                                     uint64_t codes_seed, aimc_ledger *ledger, const char *trace_path,
+                                                     const char *record_path, aimc_error *err);
 uint32_t aimc_cosim_backend_queue_depth(void);
 uint32_t aimc_cosim_backend_slots(void);
 /* Reads the scoreboard and the end-of-run checks (call after the last completion). */
