@@ -14,6 +14,7 @@ static const subcommand subcommands[] = {
     {"run", aimc_cli_run, "decode a MoE model on a chip: cosim (Verilated dispatcher + tiles) or fast engine"},
     {"cosim", aimc_cli_cosim, "co-simulate one tile: Verilated tier-select RTL + C crossbars, trace, energy"},
     {"map", aimc_cli_map, "assign a model's matrices analog/digital and map them onto the chip's tiles and tiers"},
+    {"study", aimc_cli_study, "run a published study on the fast engine: tables, plots (study 3d-moe)"},
     {"model", aimc_cli_model, "show a model's shape and parameter counts (model show M), list presets (model list)"},
 };
 

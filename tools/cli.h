@@ -31,5 +31,6 @@ int aimc_cli_cosim(int argc, char **argv);
 int aimc_cli_run(int argc, char **argv);
 int aimc_cli_map(int argc, char **argv);
 int aimc_cli_model(int argc, char **argv);
+int aimc_cli_study(int argc, char **argv);
 
 #endif
