@@ -63,8 +63,8 @@ void aimc_plot_terminals_probe(aimc_plot_terminals *t)
     t->gnuplot = true;
     /* "set terminal" lists one terminal per line: its name, then a description */
     for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
-        char name[32];
-        if (sscanf(line, " %31s", name) != 1)
+        char name[16]; /* terminal names of interest are short; a longer one is cut and matches nothing */
+        if (sscanf(line, " %15s", name) != 1)
             continue;
         if (strcmp(name, "pngcairo") == 0 || (strcmp(name, "png") == 0 && !t->png)) {
             t->png = true;
