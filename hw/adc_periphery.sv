@@ -4,15 +4,19 @@
 // a*M + j in conversion j (j = 0 .. M-1), all converters in lock step.
 //
 // One conversion = 1 SAMPLE cycle (track and hold of the muxed column) + b_out DECIDE cycles (b_out =
-// cfg_b_out <= B_OUT), MSB first.  The SAR register of converter a, sar[a] = sar[a*B_OUT +: B_OUT], holds its
-// trial code (offset binary): the sample edge loads 1 << (b_out-1); in the DECIDE cycle of bit k the comparator
-// answers cmp[a] = "column value >= decision level of the trial code sar[a]", and the edge keeps bit k if cmp[a]
-// is 1, clears it otherwise, and sets bit k-1 as the next trial.  After the edge of bit 0, sar[a] holds the
-// result, which stays
+// cfg_b_out <= B_OUT), MSB first.  Each converter's SAR register holds its trial code (offset binary): the
+// sample edge loads 1 << (b_out-1); in the DECIDE cycle of bit k the comparator answers cmp[a] = "column value
+// >= decision level of converter a's trial code", and the edge keeps bit k if cmp[a] is 1, clears it
+// otherwise, and sets bit k-1 as the next trial.  After the edge of bit 0 the registers hold the results,
 // readable during the following cycle: `valid` is high then, with the conversion index in `valid_mux` and
-// per-converter saturation flags in `sat` (result 0 or 2^b_out - 1: the converter cannot tell a value in an
-// end bin from one beyond it).  The comparator is the analog model's (C, through the cmp port): with cmp all
-// zeros the timing is the same, since a SAR takes b_out decisions whatever the answers.
+// per-converter saturation flags in `sat` (result 0 or 2^b_out - 1: the converter cannot tell a value in an end
+// bin from one beyond it).  The comparator is the analog model's (C, through the cmp port): with cmp all zeros
+// the timing is the same, since a SAR takes b_out decisions whatever the answers.
+//
+// The registers are stored bit-plane-major, as a bank of converters in lock step would update them: plane[k]
+// holds bit k of every converter (bit a = converter a), and the port sar[k*NADC +: NADC] shows it.  A decision
+// then writes two planes (plane k := cmp, plane k-1 := the converters in use), whatever the number of
+// converters; the trace records the planes (two small changes per decision), not the wide port.
 //
 // Timing (c0 = the cycle `start` is high, which is the first SAMPLE cycle):
 //   conversion j: SAMPLE c0 + j(b_out+1), DECIDE bits b_out-1 .. 0 in the next b_out cycles;
@@ -31,8 +35,9 @@ module adc_periphery #(
     output logic                       sampling,
     output logic                       deciding,
     output logic                       last,        // final DECIDE cycle of the MVM
-    output logic [NADC*B_OUT-1:0]      sar,         // trial codes (DECIDE), results (valid): converter a in
-                                                    // [a*B_OUT +: B_OUT]
+    /*verilator tracing_off*/
+    output logic [B_OUT*NADC-1:0]      sar,         // trial codes (DECIDE), results (valid); plane-major
+    /*verilator tracing_on*/
     output logic [15:0]                mux,         // conversion index j in progress
     output logic [4:0]                 bit_idx,     // bit k decided this cycle
     output logic                       valid,       // sar holds the results of conversion valid_mux
@@ -52,25 +57,27 @@ module adc_periphery #(
         ADC_DECIDE = 2'd2
     } adc_state_t;
 
-    adc_state_t       state;
-    logic [31:0]      conv_count, sat_count; // of the MVM in progress
-    logic [31:0]      adcs;
+    adc_state_t      state;
+    logic [31:0]     conv_count, sat_count; // of the MVM in progress
+    logic [NADC-1:0] in_use;                // the converters in use
+    logic [NADC-1:0] plane [B_OUT];         // the SAR registers, plane k = bit k of every converter
+    localparam int KW = $clog2(B_OUT);
 
-    assign adcs     = (32'(cfg_adcs) < NADC) ? 32'(cfg_adcs) : NADC;
+    assign in_use   = (32'(cfg_adcs) >= NADC) ? '1 : ((NADC'(1) << cfg_adcs) - NADC'(1));
     assign sampling = start || (state == ADC_SAMPLE);
     assign deciding = (state == ADC_DECIDE);
     assign last     = deciding && (bit_idx == 5'd0) && (mux == cfg_mux - 16'd1);
 
-    // The loops run over the converters in use only (a run-time bound, so Verilator keeps them loops instead of
-    // unrolling NADC copies of the body per tile); the registers of unused converters stay 0.
+    always_comb begin
+        for (int k = 0; k < B_OUT; k++) sar[k*NADC +: NADC] = plane[k];
+    end
+
     always_ff @(posedge clk) begin : seq
-        logic [B_OUT-1:0]           code, msb, top, kbit;
-        logic [NADC*B_OUT-1:0]      sar_n;
-        logic [NADC-1:0]            sat_n;
-        logic [31:0]                nsat;
+        logic [NADC-1:0] kept, any_one, all_one, sat_n;
+        logic [31:0]     nsat;
         if (!rst_n) begin
             state             <= ADC_IDLE;
-            sar               <= '0;
+            for (int k = 0; k < B_OUT; k++) plane[k] <= '0;
             mux               <= '0;
             bit_idx           <= '0;
             valid             <= 1'b0;
@@ -86,10 +93,7 @@ module adc_periphery #(
             valid <= 1'b0;
             if (sampling) begin
                 // track and hold; every converter in use starts from the mid-scale trial
-                msb = B_OUT'(1) << (cfg_b_out - 5'd1);
-                sar_n = '0;
-                for (int a = 0; a < adcs; a++) sar_n[a*B_OUT +: B_OUT] = msb;
-                sar     <= sar_n;
+                for (int k = 0; k < B_OUT; k++) plane[k] <= (k == 32'(cfg_b_out) - 1) ? in_use : '0;
                 bit_idx <= cfg_b_out - 5'd1;
                 state   <= ADC_DECIDE;
                 if (start) begin
@@ -98,24 +102,24 @@ module adc_periphery #(
                     sat_count  <= '0;
                 end
             end else if (deciding) begin
-                top = B_OUT'((32'd1 << cfg_b_out) - 32'd1);
-                kbit = B_OUT'(1) << bit_idx;
-                nsat = '0;
-                sar_n = sar;
-                sat_n = '0;
-                for (int a = 0; a < adcs; a++) begin
-                    code = sar[a*B_OUT +: B_OUT];
-                    if (!cmp[a]) code = code & ~kbit;  // keep bit k only if the value reaches the trial
-                    code = code | (kbit >> 1);           // next trial: bit k-1 (nothing after bit 0)
-                    sar_n[a*B_OUT +: B_OUT] = code;
-                    sat_n[a] = (code == '0 || code == top);
-                    nsat = nsat + 32'(sat_n[a]);
-                end
-                sar <= sar_n;
+                kept = cmp & in_use;
+                plane[bit_idx[KW-1:0]] <= kept;                              // keep bit k where the value reaches it
+                if (bit_idx != 5'd0) plane[bit_idx[KW-1:0] - KW'(1)] <= in_use;  // next trial: bit k-1
                 if (bit_idx != 5'd0) begin
                     bit_idx <= bit_idx - 5'd1;
                 end else begin
-                    // conversion j done: its results are readable in the next cycle
+                    // conversion j done: its results are readable in the next cycle; an end code is all
+                    // zeros or all ones over the b_out planes
+                    any_one = kept;
+                    all_one = kept;
+                    for (int k = 1; k < B_OUT; k++) begin
+                        if (k < 32'(cfg_b_out)) begin
+                            any_one = any_one | plane[k];
+                            all_one = all_one & plane[k];
+                        end
+                    end
+                    sat_n = (~any_one | all_one) & in_use;
+                    nsat = 32'($countones(sat_n));
                     valid             <= 1'b1;
                     valid_mux         <= mux;
                     sat               <= sat_n;

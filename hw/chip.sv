@@ -107,7 +107,7 @@ module chip #(
         logic              dac_driving, adc_sampling, adc_deciding, adc_valid;
         logic [15:0]       dac_drive_cycle, dac_drive_len, adc_mux, adc_valid_mux;
         logic [4:0]        adc_bit;
-        logic [NADC*B_OUT-1:0] adc_sar;
+        logic [B_OUT*NADC-1:0] adc_sar;
         logic [NADC-1:0]   adc_sat;
         logic [31:0]       done_dac_conversions, done_drive_pulses, done_conversions, done_saturated,
                            done_buffer_accesses;

@@ -50,9 +50,9 @@ module dac_periphery #(
     // Not inlined: a chip has up to 64 tiles, and a copy of this module's logic in each makes the Verilated
     // chip several times larger and slower to compile.
     /* verilator no_inline_module */
-    typedef enum logic {
-        DAC_IDLE  = 1'b0,
-        DAC_DRIVE = 1'b1
+    typedef enum logic [1:0] {  // two bits: GTKWave shows enum names of vectors only
+        DAC_IDLE  = 2'd0,
+        DAC_DRIVE = 2'd1
     } dac_state_t;
 
     dac_state_t state;

@@ -32,8 +32,9 @@
 //                                (tier_select_ctrl)
 //   phase[2:0]                   IDLE=0, LOAD=1 (the mvm_start cycle), DRIVE=2, INTEGRATE=3, CONVERT=4
 //   dac_driving, dac_drive_cycle[15:0], dac_drive_len[15:0]
-//   adc_sampling, adc_deciding, adc_mux[15:0], adc_bit[4:0], adc_sar[NADC*B_OUT-1:0] (converter a in
-//   [a*B_OUT +: B_OUT]), adc_valid, adc_valid_mux[15:0], adc_sat[NADC-1:0]: see adc_periphery.sv
+//   adc_sampling, adc_deciding, adc_mux[15:0], adc_bit[4:0], adc_sar[B_OUT*NADC-1:0] (the SAR registers
+//   bit-plane-major: bit k of converter a at k*NADC + a), adc_valid, adc_valid_mux[15:0], adc_sat[NADC-1:0]:
+//   see adc_periphery.sv
 //   dac_conversions_total[63:0], drive_pulses_total[63:0], conversions_total[63:0], saturated_total[63:0]
 //                                cumulative event counters
 //
@@ -93,7 +94,9 @@ module tile #(
     output logic                     adc_deciding,
     output logic [15:0]              adc_mux,
     output logic [4:0]               adc_bit,
-    output logic [NADC*B_OUT-1:0]    adc_sar,
+    /*verilator tracing_off*/  // the trace shows the ADC's SAR bit planes (adc.plane) instead
+    output logic [B_OUT*NADC-1:0]    adc_sar,
+    /*verilator tracing_on*/
     output logic                     adc_valid,
     output logic [15:0]              adc_valid_mux,
     output logic [NADC-1:0]          adc_sat,

@@ -32,10 +32,9 @@ static void add_tile_signals(aimc_gtkw *g)
     unsigned tier_w = 0;
     while ((1u << tier_w) < l.tiers)
         tier_w++;
-    char tier_bus[32], en_bus[32], sar_bus[32], adc_bus[32], name[96];
+    char tier_bus[32], en_bus[32], adc_bus[32], name[96];
     snprintf(tier_bus, sizeof tier_bus, "[%u:0]", tier_w - 1);
     snprintf(en_bus, sizeof en_bus, "[%u:0]", l.tiers - 1);
-    snprintf(sar_bus, sizeof sar_bus, "[%u:0]", l.adcs * l.b_out_bits - 1);
     snprintf(adc_bus, sizeof adc_bus, "[%u:0]", l.adcs - 1);
     /* a row with a NULL signal starts a new group named by its bus field */
     const struct { const char *signal, *bus; aimc_gtkw_style style; } rows[] = {
@@ -50,7 +49,7 @@ static void add_tile_signals(aimc_gtkw *g)
         {"mvm_done", "", AIMC_GTKW_BIT},    {"done_valid", "", AIMC_GTKW_BIT},
         {"done_tag", "[15:0]", AIMC_GTKW_DEC},
         {NULL, "DAC row drivers", 0},
-        {"dac.state", "", AIMC_GTKW_ENUM},  {"dac_drive_cycle", "[15:0]", AIMC_GTKW_DEC},
+        {"dac.state", "[1:0]", AIMC_GTKW_ENUM},  {"dac_drive_cycle", "[15:0]", AIMC_GTKW_DEC},
         {"dac_drive_len", "[15:0]", AIMC_GTKW_DEC}, {"dac.conversions", "[31:0]", AIMC_GTKW_DEC},
         {"dac.pulses", "[31:0]", AIMC_GTKW_DEC}, {"dac_done", "", AIMC_GTKW_BIT}, {"dac_empty", "", AIMC_GTKW_BIT},
         {NULL, "integration", 0},
@@ -58,7 +57,7 @@ static void add_tile_signals(aimc_gtkw *g)
         {"adc_start", "", AIMC_GTKW_BIT},
         {NULL, "ADC column bank (SAR)", 0},
         {"adc.state", "[1:0]", AIMC_GTKW_ENUM}, {"adc_mux", "[15:0]", AIMC_GTKW_DEC},
-        {"adc_bit", "[4:0]", AIMC_GTKW_DEC}, {"adc_sar", sar_bus, AIMC_GTKW_HEX},
+        {"adc_bit", "[4:0]", AIMC_GTKW_DEC}, {"#planes", adc_bus, AIMC_GTKW_HEX},
         {"adc_cmp", adc_bus, AIMC_GTKW_HEX}, {"adc_valid", "", AIMC_GTKW_BIT},
         {"adc_valid_mux", "[15:0]", AIMC_GTKW_DEC}, {"adc_sat", adc_bus, AIMC_GTKW_HEX},
         {NULL, "events and counters", 0},
@@ -76,6 +75,14 @@ static void add_tile_signals(aimc_gtkw *g)
             if (group)
                 aimc_gtkw_group_end(g, group);
             aimc_gtkw_group_begin(g, group = rows[i].bus);
+            continue;
+        }
+        if (strcmp(rows[i].signal, "#planes") == 0) {
+            /* the SAR registers, bit-plane-major: plane k holds bit k of every converter (bit a = converter a) */
+            for (unsigned k = l.b_out_bits; k-- > 0;) {
+                snprintf(name, sizeof name, "top.tile.adc.plane[%u]%s", k, rows[i].bus);
+                aimc_gtkw_signal(g, name, rows[i].style);
+            }
             continue;
         }
         snprintf(name, sizeof name, "top.tile.%s%s", rows[i].signal, rows[i].bus);

@@ -32,7 +32,7 @@ template <std::size_t N> static uint32_t get_lane(const VlWide<N> &w, uint32_t b
     uint64_t v = w[word] >> shift;
     if (shift + width > 32 && word + 1 < N)
         v |= (uint64_t)w[word + 1] << (32 - shift);
-    return (uint32_t)(v & ((1u << width) - 1));
+    return (uint32_t)(v & ((1ull << width) - 1));
 }
 
 template <std::size_t N> static void or_lane(VlWide<N> &w, uint32_t bit, uint32_t width, uint32_t value)
@@ -176,11 +176,24 @@ extern "C" void aimc_vtile_eval(aimc_vtile *t, const aimc_vtile_in *in, aimc_vti
     out->saturated_total = top.saturated_total;
 }
 
+// The SAR registers are bit-plane-major in the RTL (plane k = bit k of every converter): transpose the planes
+// that have bits set into per-converter codes.
 extern "C" void aimc_vtile_sar(const aimc_vtile *t, uint16_t *codes, uint32_t n)
 {
     const auto &sar = t->top->adc_sar;
-    for (uint32_t a = 0; a < n && a < AIMC_VTILE_NADC; a++)
-        codes[a] = (uint16_t)get_lane(sar, a * AIMC_VTILE_B_OUT, AIMC_VTILE_B_OUT);
+    if (n > AIMC_VTILE_NADC)
+        n = AIMC_VTILE_NADC;
+    std::memset(codes, 0, n * sizeof *codes);
+    for (uint32_t k = 0; k < AIMC_VTILE_B_OUT; k++)
+        for (uint32_t a0 = 0; a0 < n; a0 += 32) {
+            uint32_t width = n - a0 < 32 ? n - a0 : 32;
+            uint32_t bits = get_lane(sar, k * AIMC_VTILE_NADC + a0, width);
+            while (bits) {
+                uint32_t a = (uint32_t)__builtin_ctz(bits);
+                codes[a0 + a] |= (uint16_t)(1u << k);
+                bits &= bits - 1;
+            }
+        }
 }
 
 extern "C" void aimc_vtile_set_codes(aimc_vtile *t, const int16_t *codes, uint32_t n)

@@ -96,7 +96,8 @@ bool aimc_vtile_trace_open(aimc_vtile *t, const char *path);
 const char *aimc_vtile_trace_format(void);
 
 void aimc_vtile_eval(aimc_vtile *t, const aimc_vtile_in *in, aimc_vtile_out *out);
-/* The SAR registers of converters 0 .. n-1 (offset-binary trial codes while deciding, results with adc_valid). */
+/* The SAR registers of converters 0 .. n-1 as codes (offset-binary trial codes while deciding, results with
+ * adc_valid); the RTL port adc_sar holds them bit-plane-major. */
 void aimc_vtile_sar(const aimc_vtile *t, uint16_t *codes, uint32_t n);
 /* codes[0 .. n) for rows 0 .. n-1 (n <= limits.rows; the other rows get 0). */
 void aimc_vtile_set_codes(aimc_vtile *t, const int16_t *codes, uint32_t n);

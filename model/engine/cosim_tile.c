@@ -407,11 +407,13 @@ static void record_cycle(run_state *s, const aimc_vtile_in *in, const aimc_vtile
         print_lanes(f, lanes, s->lim.rows, s->lim.b_in_bits);
         fputc('\n', f);
     }
-    if (o->adc_deciding || o->adc_valid) {
-        uint16_t lanes[AIMC_VTILE_MAX_ADCS] = {0};
-        memcpy(lanes, s->sar, s->cfg.adcs * sizeof lanes[0]);
+    if (o->adc_deciding || o->adc_valid) { /* the adc_sar port: bit-plane-major, bit k of converter a at k*NADC+a */
+        uint16_t bits[16 * AIMC_VTILE_MAX_ADCS];
+        for (uint32_t k = 0; k < s->lim.b_out_bits; k++)
+            for (uint32_t a = 0; a < s->lim.adcs; a++)
+                bits[k * s->lim.adcs + a] = a < s->cfg.adcs ? (s->sar[a] >> k) & 1 : 0;
         fputs("s ", f);
-        print_lanes(f, lanes, s->lim.adcs, s->lim.b_out_bits);
+        print_lanes(f, bits, s->lim.b_out_bits * s->lim.adcs, 1);
         fputc('\n', f);
     }
     uint16_t cmp[AIMC_VTILE_MAX_ADCS], sat[AIMC_VTILE_MAX_ADCS];

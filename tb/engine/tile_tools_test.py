@@ -117,11 +117,11 @@ def trace_invariants(tmp):
         fail("switch count in the trace %d != scoreboard %d" % (last, switches))
     gtkw = os.path.join(tmp, "t.gtkw")
     text = open(gtkw).read()
-    for needed in ('[dumpfile] "t.fst"', "top.tile.ctrl.state[1:0]", "top.tile.dac.state", "top.tile.adc.state[1:0]",
+    for needed in ('[dumpfile] "t.fst"', "top.tile.ctrl.state[1:0]", "top.tile.dac.state[1:0]", "top.tile.adc.state[1:0]",
                    "top.tile.ph[2:0]", "-DAC row drivers", "-ADC column bank (SAR)", "-MVM phases"):
         if needed not in text:
             fail("layout lacks %s" % needed)
-    for fsm in ("top.tile.ctrl.state[1:0]", "top.tile.dac.state", "top.tile.adc.state[1:0]", "top.tile.ph[2:0]"):
+    for fsm in ("top.tile.ctrl.state[1:0]", "top.tile.dac.state[1:0]", "top.tile.adc.state[1:0]", "top.tile.ph[2:0]"):
         flags = text.split(fsm)[0].rstrip().splitlines()[-1]
         if not flags.startswith("@") or int(flags[1:], 16) & 0x100000000 == 0:
             fail("layout does not show %s by its enum names (flags %s)" % (fsm, flags))

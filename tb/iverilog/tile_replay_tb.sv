@@ -29,7 +29,7 @@ module tile_replay_tb;
     wire dac_driving, adc_sampling, adc_deciding, adc_valid;
     wire [15:0] dac_drive_cycle, dac_drive_len, adc_mux, adc_valid_mux;
     wire [4:0] adc_bit;
-    wire [NADC*B_OUT-1:0] adc_sar;
+    wire [B_OUT*NADC-1:0] adc_sar;
     wire [NADC-1:0] adc_sat;
     wire [63:0] dac_conversions_total, drive_pulses_total, conversions_total, saturated_total;
 
@@ -48,7 +48,7 @@ module tile_replay_tb;
     reg [8*8-1:0] tag;
     integer fd, n, cycles, mismatches;
     logic have_sar;
-    reg [NADC*B_OUT-1:0] e_sar;
+    reg [B_OUT*NADC-1:0] e_sar;
     reg [NADC-1:0] i_cmp, e_sat;
     reg [31:0] i_rst, i_sw, i_rows, i_bs, i_bin, i_bout, i_adcs, i_mux, i_int, i_valid, i_tier, i_tag;
     reg [31:0] e_ready, e_start, e_done, e_dtag, e_en, e_busy, e_swg, e_state, e_atier, e_swc, e_mvc;
