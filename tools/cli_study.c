@@ -560,8 +560,20 @@ static int do_table(study *c, void (*points)(const study *, sweep *), const char
         json_object *entry = json_object_new_object();
         json_object_object_add(entry, "title", json_object_new_string(title));
         json_object_object_add(entry, "rows", json_object_new_int64((int64_t)aimc_study_table_rows(t)));
-        json_object_object_add(entry, "csv", json_object_new_string(csv));
-        json_object_object_add(entry, "json", json_object_new_string(json));
+        /* file names relative to the folder, so that study.json moves with it */
+        json_object_object_add(entry, "csv", json_object_new_string(strrchr(csv, '/') + 1));
+        json_object_object_add(entry, "json", json_object_new_string(strrchr(json, '/') + 1));
+        char file[128];
+        snprintf(file, sizeof file, "%s.gp", name);
+        json_object_object_add(entry, "plot_script", json_object_new_string(file));
+        if (c->plots.png) {
+            snprintf(file, sizeof file, "%s.png", name);
+            json_object_object_add(entry, "png", json_object_new_string(file));
+        }
+        if (c->plots.svg) {
+            snprintf(file, sizeof file, "%s.svg", name);
+            json_object_object_add(entry, "svg", json_object_new_string(file));
+        }
         json_object_object_add(c->tables, name, entry);
         if (findings)
             json_object_object_add(c->findings, name, findings(t));

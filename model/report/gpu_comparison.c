@@ -1,5 +1,6 @@
 #include "gpu_comparison.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "json_config.h"
@@ -84,6 +85,14 @@ static void add_double(json_object *o, const char *key, double v, int decimals)
     json_object_object_add(o, key, aimc_json_double(v, decimals));
 }
 
+/* Figures span many decades (seconds of 1e-7, tokens/s of 1e7): 10 significant digits, printed as such. */
+static void add_sig(json_object *o, const char *key, double v)
+{
+    char text[32];
+    snprintf(text, sizeof text, "%.10g", v);
+    json_object_object_add(o, key, json_object_new_double_s(v, text));
+}
+
 static json_object *inputs_json(const aimc_gpu_comparison *c)
 {
     json_object *o = json_object_new_object();
@@ -113,21 +122,21 @@ static json_object *inputs_json(const aimc_gpu_comparison *c)
 json_object *aimc_gpu_comparison_json(const aimc_gpu_comparison *c)
 {
     json_object *fig = json_object_new_object();
-    add_double(fig, "simulated_time_s", c->seconds, 12);
+    add_sig(fig, "simulated_time_s", c->seconds);
     json_object_object_add(fig, "compute_bound_steps", json_object_new_int64(c->compute_bound_steps));
-    add_double(fig, "unique_experts_per_moe_layer", c->unique_experts, 6);
-    add_double(fig, "bytes_first_step", c->bytes_per_step_first, 0);
-    add_double(fig, "flops_first_step", c->flops_per_step_first, 0);
-    add_double(fig, "tokens_per_s", c->tokens_per_s, 3);
-    add_double(fig, "energy_per_token_nJ", c->energy_per_token_nJ, 3);
-    add_double(fig, "average_power_W", c->power_W, 6);
-    add_double(fig, "tokens_per_s_per_W", c->tokens_per_s_per_W, 6);
-    add_double(fig, "area_mm2", c->area_mm2, 3);
-    add_double(fig, "tokens_per_s_per_mm2", c->tokens_per_s_per_mm2, 6);
+    add_sig(fig, "unique_experts_per_moe_layer", c->unique_experts);
+    add_sig(fig, "bytes_first_step", c->bytes_per_step_first);
+    add_sig(fig, "flops_first_step", c->flops_per_step_first);
+    add_sig(fig, "tokens_per_s", c->tokens_per_s);
+    add_sig(fig, "energy_per_token_nJ", c->energy_per_token_nJ);
+    add_sig(fig, "average_power_W", c->power_W);
+    add_sig(fig, "tokens_per_s_per_W", c->tokens_per_s_per_W);
+    add_sig(fig, "area_mm2", c->area_mm2);
+    add_sig(fig, "tokens_per_s_per_mm2", c->tokens_per_s_per_mm2);
     json_object *ratios = json_object_new_object();
-    add_double(ratios, "tokens_per_s", c->ratio_tokens_per_s, 6);
-    add_double(ratios, "tokens_per_s_per_mm2", c->ratio_tokens_per_s_per_mm2, 6);
-    add_double(ratios, "tokens_per_s_per_W", c->ratio_tokens_per_s_per_W, 6);
+    add_sig(ratios, "tokens_per_s", c->ratio_tokens_per_s);
+    add_sig(ratios, "tokens_per_s_per_mm2", c->ratio_tokens_per_s_per_mm2);
+    add_sig(ratios, "tokens_per_s_per_W", c->ratio_tokens_per_s_per_W);
     json_object *o = json_object_new_object();
     json_object_object_add(o, "inputs", inputs_json(c));
     json_object_object_add(o, "figures", fig);
