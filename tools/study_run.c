@@ -8,9 +8,6 @@
 #include "fast_backend.h"
 #include "routing.h"
 
-/* b_in of the activation codes the fast backend draws per job, as `aimc3d run` does. */
-#define AIMC_CODES_BITS 8
-
 typedef struct {
     aimc_plan plan;
     aimc_dispatch_table *table;
@@ -19,10 +16,10 @@ typedef struct {
     aimc_mvm_backend *backend;
 } point_state;
 
-static double wall_s(void)
+static double clock_s(clockid_t id)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(id, &ts);
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
@@ -87,7 +84,8 @@ int aimc_point_run(const aimc_point_args *a, aimc_point_result *r, aimc_error *e
     if (!rc && !(s.ledger = aimc_ledger_create(0)))
         rc = aimc_fail(err, "study: out of memory");
     if (!rc && !(s.backend = aimc_fast_backend_create(&s.plan.engine_chip, s.table, aimc_cosim_backend_queue_depth(),
-                                                      o.slots, (uint64_t)a->plan.seed, AIMC_CODES_BITS, s.ledger,
+                                                      o.slots, (uint64_t)a->plan.seed,
+                                                      s.plan.chip.periphery.b_in_bits, s.ledger,
                                                       err)))
         rc = -1;
     if (!rc) {
@@ -98,9 +96,10 @@ int aimc_point_run(const aimc_point_args *a, aimc_point_result *r, aimc_error *e
             o.progress = aimc_progress_tokens;
             o.progress_ctx = a->progress;
         }
-        double t0 = wall_s();
+        double t0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
         rc = aimc_decode_run(s.plan.mapping, s.table, s.router, s.backend, &o, s.ledger, &dr, err);
-        r->decode_wall_s = wall_s() - t0;
+        r->decode_wall_s = clock_s(CLOCK_MONOTONIC) - t0;
+        r->decode_cpu_s = clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
         if (a->progress)
             aimc_progress_end(a->progress);
     }

@@ -29,6 +29,7 @@ typedef struct {
     uint64_t tier_mvms, tier_switches, ott_conflict_cycles, dram_busy_cycles;
     double mean_latency_ns;       /* per token, start to end */
     double decode_wall_s;         /* wall time of the decode alone (no plan, no mapping) */
+    double decode_cpu_s;          /* CPU time of this process during the decode */
     aimc_gpu_comparison gpu;      /* zero when no GPU was given */
 } aimc_point_result;
 
