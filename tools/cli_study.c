@@ -371,7 +371,9 @@ static json_object *findings_b(const aimc_study_table *t)
     return o;
 }
 
-/* (c): per model, the first batch at which the GPU's throughput exceeds the chip's (0: not in the sweep). */
+/* (c): per model (rows in increasing batch), the first batch at which the GPU's throughput exceeds the chip's
+ * (0: not in the sweep) and the largest batch up to which the chip is ahead at every batch (0: the GPU is ahead
+ * from the smallest batch on, so there is no crossover to speak of). */
 static json_object *findings_c(const aimc_study_table *t)
 {
     json_object *o = json_object_new_object();
@@ -381,13 +383,18 @@ static json_object *findings_c(const aimc_study_table *t)
         if (!json_object_object_get_ex(o, model, &m)) {
             m = json_object_new_object();
             json_object_object_add(m, "gpu_overtakes_at_batch", json_object_new_int64(0));
+            json_object_object_add(m, "aimc_ahead_up_to_batch", json_object_new_int64(0));
             json_object_object_add(m, "largest_batch", json_object_new_int64(0));
             json_object_object_add(o, model, m);
         }
         json_object *first = json_object_object_get(m, "gpu_overtakes_at_batch");
         int64_t b = (int64_t)col(t, r, "batch");
-        if (json_object_get_int64(first) == 0 && col(t, r, "gpu_tokens_per_s") > col(t, r, "tokens_per_s"))
-            json_object_object_add(m, "gpu_overtakes_at_batch", json_object_new_int64(b));
+        if (json_object_get_int64(first) == 0) {
+            if (col(t, r, "gpu_tokens_per_s") > col(t, r, "tokens_per_s"))
+                json_object_object_add(m, "gpu_overtakes_at_batch", json_object_new_int64(b));
+            else
+                json_object_object_add(m, "aimc_ahead_up_to_batch", json_object_new_int64(b));
+        }
         json_object_object_add(m, "largest_batch", json_object_new_int64(b));
     }
     return o;
