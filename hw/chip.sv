@@ -21,6 +21,7 @@ module chip #(
     parameter int B_IN    = 8,
     parameter int NADC    = 64,
     parameter int B_OUT   = 16,
+    parameter int SEQS    = 64,    // sequences the token markers can show (the cosim's largest batch)
     parameter int TIER_W  = $clog2(TIERS),
     parameter int SLOT_W  = $clog2(SLOTS),
     parameter int TAG_W   = SLOT_W + JOB_W,
@@ -61,6 +62,12 @@ module chip #(
     input  logic [MAX_UNITS*UNIT_W-1:0] cmd_units,
     output logic [SLOTS-1:0]            group_done,
     output logic [SLOTS-1:0]            group_open,
+    // token markers: the decode sequencer's token boundaries, driven by C, so that every token's window is on
+    // the waveform's time axis (the digital units that run between MVMs are C models, not RTL)
+    input  logic [SEQS-1:0]             token_begin,     // sequence s starts a token in this cycle
+    input  logic [SEQS-1:0]             token_end,       // sequence s finishes a token in this cycle
+    output logic [SEQS-1:0]             seq_in_token,    // sequence s has a token in flight in this cycle
+    output logic [31:0]                 tokens_done,     // tokens finished before this cycle
     // observability
     output logic [1:0]                  dispatcher_state,
     output logic                        dispatcher_stalled,
@@ -154,6 +161,19 @@ module chip #(
         assign tile_mvm_count[t*32 +: 32]     = mvm_count;
         assign tile_busy_cycles[t*32 +: 32]   = busy_cycles;
         assign energy_tile_fJ[t*64 +: 64]     = energy_fJ;
+    end
+
+    // A sequence's next token begins in the cycle its previous one ends: begin wins, the level stays high.
+    for (genvar s = 0; s < SEQS; s++) begin : seqs
+        logic in_token, held;
+        assign in_token = token_begin[s] || (held && !token_end[s]);
+        always_ff @(posedge clk) held <= rst_n && in_token;
+        assign seq_in_token[s] = in_token;
+    end
+
+    always_ff @(posedge clk) begin
+        if (!rst_n) tokens_done <= '0;
+        else        tokens_done <= tokens_done + 32'($countones(token_end));
     end
 
     always_comb begin

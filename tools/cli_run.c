@@ -118,12 +118,17 @@ static int check_outputs(const run_args *a, aimc_error *err)
     return 0;
 }
 
-/* The OTT ablation exists only in the fast engine: the RTL's tier-select controller enforces OTT. */
+/* The OTT ablation exists only in the fast engine: the RTL's tier-select controller enforces OTT.  The cosim's
+ * batch is bounded by the chip's token-marker ports (one bit per sequence). */
 static int check_engine(const run_args *a, aimc_error *err)
 {
     if (a->plan.no_ott && strcmp(a->engine, "fast") != 0)
         return aimc_fail(err, "run --no-ott: expected --engine fast (the %s engine runs the RTL, which enforces one "
                               "tier at a time per tile)", a->engine);
+    if (strcmp(a->engine, "cosim") == 0 && a->batch > (long)aimc_cosim_backend_max_batch())
+        return aimc_fail(err, "run --batch: expected at most %u with the cosim engine (the chip's token-marker "
+                              "ports; the fast engine has no limit), found %ld", aimc_cosim_backend_max_batch(),
+                         a->batch);
     return 0;
 }
 
@@ -183,6 +188,21 @@ static int cosim_verdict(run_state *s)
     return r.scoreboard_errors || r.ott_violation_cycles || r.rtl_assertion_failures || r.energy_monitor_delta_fJ;
 }
 
+/* Where the report's cycles are in the waveform: the cosim's reset and mapping load come before cycle 0. */
+static json_object *trace_json(run_state *s)
+{
+    aimc_cosim_backend_report r;
+    aimc_cosim_backend_report_get(s->backend, &r);
+    json_object *t = json_object_new_object();
+    json_object_object_add(t, "format", json_object_new_string(aimc_vchip_trace_format()));
+    json_object_object_add(t, "setup_cycles", json_object_new_uint64(r.setup_cycles));
+    json_object_object_add(t, "cycle0_time_ps",
+                           json_object_new_uint64(r.setup_cycles * (uint64_t)s->plan.chip.clock_period_ps));
+    json_object_object_add(t, "token_markers",
+                           json_object_new_string("top.chip.token_begin / token_end: bit s for sequence s"));
+    return t;
+}
+
 static int write_outputs(const run_args *a, run_state *s, const aimc_run_figures *fig,
                          const aimc_gpu_comparison *gpu, aimc_error *err)
 {
@@ -205,6 +225,8 @@ static int write_outputs(const run_args *a, run_state *s, const aimc_run_figures
         }
         json_object_object_add(sections, "tiles", tiles);
         json_object_object_add(sections, "gpu", aimc_gpu_comparison_json(gpu));
+        if (a->trace)
+            json_object_object_add(sections, "trace", trace_json(s));
         aimc_energy_report info = {.engine = a->engine, .clock_period_ps = period, .cycles = s->result.cycles,
                                    .config = config_echo(a, &s->plan, &s->opt), .counters = counters,
                                    .sections = sections};
@@ -233,8 +255,9 @@ static int publish_trace(const run_args *a, run_state *s, aimc_error *err)
     uint32_t slot_bits = 0;
     while ((1u << slot_bits) < rtl->slots)
         slot_bits++;
-    if (aimc_chip_layout_write(a->trace, s->plan.chip.tile.tiles, rtl->tiers, slot_bits + rtl->job_bits, layout,
-                               sizeof layout, err))
+    aimc_chip_layout_shape shape = {s->plan.chip.tile.tiles, rtl->tiers, slot_bits + rtl->job_bits, rtl->seqs,
+                                    s->opt.batch};
+    if (aimc_chip_layout_write(a->trace, &shape, layout, sizeof layout, err))
         return -1;
     printf("trace: %s (%s)\nlayout: %s (open with: gtkwave %s)\n", a->trace, aimc_vchip_trace_format(), layout,
            layout);

@@ -24,6 +24,7 @@ struct Chip {
 const aimc_vchip_params params = {
     AIMC_VCHIP_TILES, AIMC_VCHIP_TIERS, AIMC_VCHIP_SLOTS, AIMC_VCHIP_JOB_BITS, AIMC_VCHIP_QDEPTH,
     AIMC_VCHIP_MAX_UNITS, 8, 8, 2, AIMC_VCHIP_ENTRIES, AIMC_VCHIP_BLOCKS, AIMC_VCHIP_ROWS, AIMC_VCHIP_B_IN,
+    AIMC_VCHIP_SEQS,
 };
 
 Chip *as_chip(aimc_vchip *c) { return reinterpret_cast<Chip *>(c); }
@@ -121,8 +122,11 @@ void eval(aimc_vchip *cp, const aimc_vchip_in *in, aimc_vchip_out *out)
         t.cmd_units[w] = static_cast<uint32_t>(in->cmd_units[4 * w]) | static_cast<uint32_t>(in->cmd_units[4 * w + 1]) << 8 |
                          static_cast<uint32_t>(in->cmd_units[4 * w + 2]) << 16 |
                          static_cast<uint32_t>(in->cmd_units[4 * w + 3]) << 24;
+    t.token_begin = in->token_begin;
+    t.token_end = in->token_end;
     t.clk = 0;
     t.eval();
+    out->tokens_done = t.tokens_done;
     out->cmd_ready = t.cmd_ready;
     out->ott_violation = t.ott_violation;
     out->group_done = as_u64(t.group_done);

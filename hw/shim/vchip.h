@@ -21,6 +21,7 @@ typedef struct {
     uint32_t tiles, tiers, slots, job_bits, queue_depth, max_units, unit_bits, layer_bits, phase_bits;
     uint32_t entries, blocks;
     uint32_t rows, b_in_bits; /* the tiles' DAC maxima: each tile's codes port holds rows x b_in_bits */
+    uint32_t seqs;            /* sequences the token-marker ports show (<= 64) */
 } aimc_vchip_params;
 
 typedef struct {
@@ -40,6 +41,7 @@ typedef struct {
     bool cmd_valid;
     uint32_t cmd_slot, cmd_layer, cmd_phase, cmd_nunits;
     uint8_t cmd_units[AIMC_VCHIP_MAX_UNITS];
+    uint64_t token_begin, token_end; /* bit per sequence: a token starts / finishes in this cycle */
 } aimc_vchip_in;
 
 typedef struct {
@@ -49,6 +51,7 @@ typedef struct {
     uint64_t tile_done;      /* bit per tile (tiles <= 64) */
     uint64_t switch_start;   /* bit per tile */
     uint64_t mvm_start;      /* bit per tile: its MVM loads its DAC codes at this cycle's edge */
+    uint32_t tokens_done;    /* tokens finished before this cycle (the RTL's count of token_end bits) */
 } aimc_vchip_out;
 
 typedef struct {

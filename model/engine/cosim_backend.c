@@ -15,6 +15,13 @@ typedef struct {
     uint64_t cycle;
 } pending_command;
 
+/* A token boundary to drive into the chip's marker ports in its cycle. */
+typedef struct {
+    uint64_t cycle;
+    uint32_t seq;
+    bool end;
+} token_mark;
+
 /* Which unit and input slice a job of a group computes (expansion order: units as listed, blocks in table
  * order), for its activation codes. */
 typedef struct {
@@ -41,6 +48,8 @@ typedef struct {
     uint64_t now;
     pending_command *fifo;
     size_t head, count, cap;
+    token_mark *marks;      /* pending, latest cycle first (the next one is at the end) */
+    size_t nmarks, marks_cap;
     slot_state slots[MAX_SLOTS];
     aimc_mvm_stats stats;
     aimc_cosim_backend_report report;
@@ -55,6 +64,7 @@ static const aimc_vchip_api *api_for_build(void) { return aimc_vchip_api_for(1);
 
 uint32_t aimc_cosim_backend_queue_depth(void) { return api_for_build()->params->queue_depth; }
 uint32_t aimc_cosim_backend_slots(void) { return api_for_build()->params->slots; }
+uint32_t aimc_cosim_backend_max_batch(void) { return api_for_build()->params->seqs; }
 
 static void scoreboard_error(cosim_backend *b, const char *fmt, uint64_t cycle, uint32_t x, uint32_t y)
 {
@@ -141,8 +151,9 @@ static int submit(aimc_mvm_backend *base, uint64_t cycle, const aimc_mvm_command
 /* Stimulus record: "I" inputs of the cycle, "C" a tile's DAC codes, "O" outputs seen during the cycle. */
 static void record_inputs(const cosim_backend *b, const aimc_vchip_in *in)
 {
-    fprintf(b->record, "I %x %x %x %x %x %x %x %x %x %x", in->rst_n, in->map_we, in->map_is_block, in->map_addr,
-            in->map_wdata, in->cmd_valid, in->cmd_slot, in->cmd_layer, in->cmd_phase, in->cmd_nunits);
+    fprintf(b->record, "I %x %x %x %x %x %x %x %x %x %x %llx %llx", in->rst_n, in->map_we, in->map_is_block,
+            in->map_addr, in->map_wdata, in->cmd_valid, in->cmd_slot, in->cmd_layer, in->cmd_phase, in->cmd_nunits,
+            (unsigned long long)in->token_begin, (unsigned long long)in->token_end);
     for (int w = AIMC_VCHIP_MAX_UNITS / 4 - 1; w >= 0; w--)
         fprintf(b->record, w == AIMC_VCHIP_MAX_UNITS / 4 - 1 ? " %02x%02x%02x%02x" : "%02x%02x%02x%02x",
                 in->cmd_units[4 * w + 3], in->cmd_units[4 * w + 2], in->cmd_units[4 * w + 1], in->cmd_units[4 * w]);
@@ -168,8 +179,8 @@ static void record_codes(const cosim_backend *b, uint32_t tile)
 
 static void record_outputs(const cosim_backend *b, const aimc_vchip_out *out)
 {
-    fprintf(b->record, "O %x %llx %llx\n", out->cmd_ready, (unsigned long long)out->group_done,
-            (unsigned long long)out->tile_done);
+    fprintf(b->record, "O %x %llx %llx %x\n", out->cmd_ready, (unsigned long long)out->group_done,
+            (unsigned long long)out->tile_done, out->tokens_done);
 }
 
 /* The activation codes of job `job` of a group (the key the fast backend summarises). */
@@ -203,6 +214,43 @@ static void on_mvm_start(cosim_backend *b, uint64_t cycle, uint32_t tile)
     b->api->set_codes(b->rtl, tile, b->codes, b->chip->tile.rows);
     if (b->record)
         record_codes(b, tile);
+}
+
+static int mark_token(aimc_mvm_backend *base, uint64_t cycle, uint32_t seq, bool end, aimc_error *err)
+{
+    cosim_backend *b = (cosim_backend *)base;
+    if (cycle < b->now)
+        return aimc_fail(err, "cosim backend: token mark for cycle %llu, already at cycle %llu",
+                         (unsigned long long)cycle, (unsigned long long)b->now);
+    if (seq >= b->api->params->seqs)
+        return aimc_fail(err, "cosim backend: sequence %u has no token-marker bit (the chip shows %u)", seq,
+                         b->api->params->seqs);
+    if (b->nmarks == b->marks_cap) {
+        size_t cap = b->marks_cap ? 2 * b->marks_cap : 64;
+        token_mark *grown = realloc(b->marks, cap * sizeof *grown);
+        if (!grown)
+            return aimc_fail(err, "cosim backend: out of memory");
+        b->marks = grown;
+        b->marks_cap = cap;
+    }
+    size_t i = b->nmarks++;
+    for (; i > 0 && b->marks[i - 1].cycle < cycle; i--) /* keep latest first */
+        b->marks[i] = b->marks[i - 1];
+    b->marks[i] = (token_mark){cycle, seq, end};
+    return 0;
+}
+
+/* The marker ports' value in cycle `cycle`: the marks due then, taken off the queue. */
+static void take_marks(cosim_backend *b, uint64_t cycle, aimc_vchip_in *in)
+{
+    in->token_begin = in->token_end = 0;
+    for (; b->nmarks && b->marks[b->nmarks - 1].cycle == cycle; b->nmarks--) {
+        const token_mark *m = &b->marks[b->nmarks - 1];
+        if (m->end)
+            in->token_end |= 1ull << m->seq;
+        else
+            in->token_begin |= 1ull << m->seq;
+    }
 }
 
 static void on_job_done(cosim_backend *b, uint64_t cycle, uint32_t tile, uint32_t tag)
@@ -278,6 +326,7 @@ static int advance(aimc_mvm_backend *base, uint64_t until, uint32_t *done_slots,
             for (uint32_t u = 0; u < AIMC_VCHIP_MAX_UNITS; u++)
                 in.cmd_units[u] = (uint8_t)(u < head->cmd.nunits ? head->cmd.unit[u] : 0);
         }
+        take_marks(b, c, &in);
         if (b->record)
             record_inputs(b, &in);
         b->api->eval(b->rtl, &in, &out);
@@ -343,10 +392,18 @@ static void destroy(aimc_mvm_backend *base)
     free(b->stats.conflict_cycles);
     free(b->stats.stall_cycles);
     free(b->fifo);
+    free(b->marks);
     free(b);
 }
 
-static const aimc_mvm_backend_ops cosim_ops = {submit, advance, now_of, stats_of, destroy};
+static const aimc_mvm_backend_ops cosim_ops = {
+    .submit = submit,
+    .advance = advance,
+    .mark_token = mark_token,
+    .now = now_of,
+    .stats = stats_of,
+    .destroy = destroy,
+};
 
 void aimc_cosim_backend_report_get(aimc_mvm_backend *base, aimc_cosim_backend_report *out)
 {

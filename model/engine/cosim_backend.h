@@ -34,6 +34,8 @@ aimc_mvm_backend *aimc_cosim_backend_create_recorded(const aimc_chip_config *chi
                                                      const char *record_path, aimc_error *err);
 uint32_t aimc_cosim_backend_queue_depth(void);
 uint32_t aimc_cosim_backend_slots(void);
+/* Sequences the chip's token-marker ports show: the largest batch the cosim engine runs. */
+uint32_t aimc_cosim_backend_max_batch(void);
 /* Reads the scoreboard and the end-of-run checks (call after the last completion). */
 void aimc_cosim_backend_report_get(aimc_mvm_backend *b, aimc_cosim_backend_report *out);
 

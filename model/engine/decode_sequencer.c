@@ -318,9 +318,17 @@ static uint32_t seq_len(const run_ctx *c, uint32_t seq)
     return c->o->prefill ? i + 1 : c->o->prompt + i + 1;
 }
 
+/* A token boundary for the backend's waveform (token_start and output_done). */
+static int mark_token(run_ctx *c, uint32_t seq, uint64_t t, bool end, aimc_error *err)
+{
+    return c->be->ops->mark_token ? c->be->ops->mark_token(c->be, t, seq, end, err) : 0;
+}
+
 static int token_start(run_ctx *c, uint32_t seq, uint64_t t, aimc_error *err)
 {
     seq_state *st = &c->seqs[seq];
+    if (mark_token(c, seq, t, false, err))
+        return -1;
     st->token_start = t;
     st->layer = 0;
     aimc_ledger_touch(c->ledger, ledger_token(c, seq), t, t);
@@ -487,6 +495,8 @@ static int output_done(run_ctx *c, uint32_t seq, uint64_t t, aimc_error *err)
     }
     t = dpu(c, t, AIMC_VOP_GATING, c->m->vocab, seq, out); /* sampling: softmax and pick over the vocabulary */
     aimc_ledger_touch(c->ledger, ledger_token(c, seq), st->token_start, t);
+    if (mark_token(c, seq, t, true, err))
+        return -1;
     if (t > c->r->cycles)
         c->r->cycles = t;
     c->tokens_done++;
@@ -563,7 +573,10 @@ static int loop(run_ctx *c, aimc_error *err)
         if (run_stage(c, e.seq, e.time, err))
             return -1;
     }
-    return 0;
+    /* The backend runs through the last token's end cycle (the cosim's trace then shows every token end). */
+    uint32_t done[MAX_SLOTS], n;
+    uint64_t cycle;
+    return c->be->ops->advance(c->be, c->r->cycles + 1, done, &n, &cycle, err);
 }
 
 static void book_static(run_ctx *c)

@@ -68,6 +68,10 @@ typedef struct {
      * On return now is done_cycle + 1, or `until` when nothing completed. */
     int (*advance)(aimc_mvm_backend *b, uint64_t until, uint32_t *done_slots, uint32_t *ndone,
                    uint64_t *done_cycle, aimc_error *err);
+    /* Optional (NULL where the backend writes no waveform): sequence `seq` starts (end false) or finishes (end
+     * true) a token in cycle `cycle` (>= now).  The cosim drives these into the chip's token-marker ports, so
+     * every token's window shows in the trace; they change no timing. */
+    int (*mark_token)(aimc_mvm_backend *b, uint64_t cycle, uint32_t seq, bool end, aimc_error *err);
     uint64_t (*now)(const aimc_mvm_backend *b);
     const aimc_mvm_stats *(*stats)(const aimc_mvm_backend *b);
     void (*destroy)(aimc_mvm_backend *b);

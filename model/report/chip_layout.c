@@ -38,6 +38,24 @@ static void dispatcher(aimc_gtkw *g)
     aimc_gtkw_group_end(g, "token dispatcher");
 }
 
+/* The sequencer's token boundaries: one row per sequence of the batch, high while it has a token in flight. */
+static void tokens(aimc_gtkw *g, uint32_t seqs, uint32_t batch)
+{
+    char name[96], alias[48];
+    aimc_gtkw_group_begin(g, "tokens");
+    signal(g, "top.chip", "tokens_done[31:0]", AIMC_GTKW_DEC);
+    snprintf(name, sizeof name, "token_begin[%u:0]", seqs - 1);
+    signal(g, "top.chip", name, AIMC_GTKW_HEX);
+    snprintf(name, sizeof name, "token_end[%u:0]", seqs - 1);
+    signal(g, "top.chip", name, AIMC_GTKW_HEX);
+    for (uint32_t s = 0; s < batch; s++) {
+        snprintf(name, sizeof name, "top.chip.seqs[%u].in_token", s);
+        snprintf(alias, sizeof alias, "sequence %u in token", s);
+        aimc_gtkw_signal_as(g, name, alias, AIMC_GTKW_BIT);
+    }
+    aimc_gtkw_group_end(g, "tokens");
+}
+
 static void energy(aimc_gtkw *g, uint32_t tiles)
 {
     aimc_gtkw_group_begin(g, "energy monitor (fJ)");
@@ -68,17 +86,18 @@ static void tile(aimc_gtkw *g, uint32_t t, uint32_t tiers, uint32_t tag_bits)
     aimc_gtkw_group_end(g, label);
 }
 
-int aimc_chip_layout_write(const char *trace, uint32_t tiles, uint32_t tiers, uint32_t tag_bits, char *layout_out,
-                           size_t n, aimc_error *err)
+int aimc_chip_layout_write(const char *trace, const aimc_chip_layout_shape *shape, char *layout_out, size_t n,
+                           aimc_error *err)
 {
     aimc_layout_path_for(trace, layout_out, n);
     char rel[1024];
     aimc_relative_path(layout_out, trace, rel, sizeof rel);
     aimc_gtkw *g = aimc_gtkw_create(rel);
+    tokens(g, shape->seqs, shape->batch);
     dispatcher(g);
-    energy(g, tiles);
-    for (uint32_t t = 0; t < tiles; t++)
-        tile(g, t, tiers, tag_bits);
+    energy(g, shape->tiles);
+    for (uint32_t t = 0; t < shape->tiles; t++)
+        tile(g, t, shape->tiers, shape->tag_bits);
     int rc = aimc_gtkw_write(g, layout_out, err);
     aimc_gtkw_destroy(g);
     return rc;

@@ -1,4 +1,4 @@
-/* The GTKWave layout of a chip run: the dispatcher (state, commands, stalls, group completions), the energy
+/* The GTKWave layout of a chip run: the tokens (markers, one row per sequence), the dispatcher (state, commands, stalls, group completions), the energy
  * monitor (chip and per-tile energy as analog traces), then one group per tile (controller state by name,
  * tier enables, busy, completions). */
 #ifndef AIMC_CHIP_LAYOUT_H
@@ -11,9 +11,17 @@
 
 /* <trace without its extension>.gtkw */
 void aimc_layout_path_for(const char *trace, char *out, size_t n);
-/* Writes the layout beside the trace; its path goes to layout_out.  tiers and tag_bits are the RTL's widths
- * (TIERS, and the job tag's slot + job bits), which GTKWave needs in the vectors' names. */
-int aimc_chip_layout_write(const char *trace, uint32_t tiles, uint32_t tiers, uint32_t tag_bits, char *layout_out,
-                           size_t n, aimc_error *err);
+/* What the layout shows: the chip's tiles, and the RTL's widths that GTKWave needs in the vectors' names. */
+typedef struct {
+    uint32_t tiles;
+    uint32_t tiers;       /* TIERS: tier_en width */
+    uint32_t tag_bits;    /* a job tag's slot + job bits */
+    uint32_t seqs;        /* SEQS: token-marker width */
+    uint32_t batch;       /* sequences of the run: one "in token" row each */
+} aimc_chip_layout_shape;
+
+/* Writes the layout beside the trace; its path goes to layout_out. */
+int aimc_chip_layout_write(const char *trace, const aimc_chip_layout_shape *shape, char *layout_out, size_t n,
+                           aimc_error *err);
 
 #endif

@@ -114,15 +114,19 @@ def repeatable(tmp):
     print("ok: same inputs and seed give byte-identical JSON, CSV and FST (%d bytes)" % len(outs[0][2]))
 
 
-def read_vcd(fst):
+def read_vcd(fst, watched=()):
+    """The trace's signal ids by name, their last values, the most tiers any tile had enabled at once, and every
+    value change (time in ps, value) of the signals named in `watched`."""
     p = subprocess.run(["fst2vcd", fst], capture_output=True, text=True)
-    names, last, scope, widths = {}, {}, [], {}
-    max_enabled = 0
+    names, last, scope, widths, changes = {}, {}, [], {}, {}
+    max_enabled, time = 0, 0
     for line in p.stdout.splitlines():
         parts = line.split()
         if not parts:
             continue
-        if parts[0] == "$scope":
+        if line[0] == "#":
+            time = int(line[1:])
+        elif parts[0] == "$scope":
             scope.append(parts[2])
         elif parts[0] == "$upscope":
             scope.pop()
@@ -133,9 +137,48 @@ def read_vcd(fst):
             last[parts[1]] = value
             if parts[1] in widths:
                 max_enabled = max(max_enabled, bin(value).count("1"))
+            if parts[1] in changes:
+                changes[parts[1]].append((time, value))
         if parts[0] == "$enddefinitions":
             widths = {names[n]: 1 for n in names if n.endswith(".tile.tier_en")}
-    return names, last, max_enabled
+            changes = {names[n]: [] for n in watched}
+    return names, last, max_enabled, {n: changes[names[n]] for n in watched}
+
+
+def marker_cycles(changes, cycle0_ps, period_ps, batch):
+    """Per sequence, the cycles in which its marker bit was set (a marker is a one-cycle pulse: a sequence
+    never starts or ends two tokens in consecutive cycles, so each pulse is a value change of its own)."""
+    cycles = [[] for _ in range(batch)]
+    for time, value in changes:
+        if (time - cycle0_ps) % period_ps:
+            fail("marker change at %d ps, between clock cycles" % time)
+        for s in range(batch):
+            if value >> s & 1:
+                cycles[s].append((time - cycle0_ps) // period_ps)
+    if any(value >> batch for _, value in changes):
+        fail("a marker bit beyond the batch's %d sequences was set" % batch)
+    return cycles
+
+
+def token_windows(r, changes):
+    """Every token's start and end in the report equal the cycles of its sequence's marker pulses in the trace."""
+    batch, per_seq = r["config"]["batch"], r["config"]["tokens_per_sequence"]
+    cycle0, period = r["trace"]["cycle0_time_ps"], r["config"]["clock_period_ps"]
+    begins = marker_cycles(changes["top.chip.token_begin"], cycle0, period, batch)
+    ends = marker_cycles(changes["top.chip.token_end"], cycle0, period, batch)
+    for s in range(batch):
+        if len(begins[s]) != per_seq or len(ends[s]) != per_seq:
+            fail("sequence %d: %d begin and %d end markers in the trace, %d tokens in the report" %
+                 (s, len(begins[s]), len(ends[s]), per_seq))
+        for i in range(per_seq):
+            t = r["tokens"][s * per_seq + i]
+            if (t["start_cycle"], t["end_cycle"]) != (begins[s][i], ends[s][i]):
+                fail("token %d: report cycles %d-%d, trace markers %d-%d" %
+                     (t["token"], t["start_cycle"], t["end_cycle"], begins[s][i], ends[s][i]))
+            if Decimal(str(t["latency_ns"])) * 1000 != (ends[s][i] - begins[s][i]) * period:
+                fail("token %d: latency %s ns, trace window %d cycles" % (t["token"], t["latency_ns"],
+                                                                           ends[s][i] - begins[s][i]))
+    return batch * per_seq
 
 
 def trace_checks(tmp):
@@ -143,7 +186,7 @@ def trace_checks(tmp):
     run(["--model", "small-moe", "--chip", "paper", "--tokens", "3", "--batch", "4", "--setting", "all-analog",
          "--trace", fst, "--report", rep])
     r = load(rep)
-    names, last, max_enabled = read_vcd(fst)
+    names, last, max_enabled, changes = read_vcd(fst, ("top.chip.token_begin", "top.chip.token_end"))
     if max_enabled != 1:
         fail("OTT: up to %d tiers enabled at once in some tile" % max_enabled)
     pushed = last[names["top.chip.jobs_pushed"]]
@@ -160,8 +203,13 @@ def trace_checks(tmp):
     missing = [s for s in rows if s.startswith("top.") and re.sub(r"\[\d+:\d+\]$", "", s) not in names]
     if '[dumpfile] "t.fst"' not in layout or missing:
         fail("layout names signals the trace lacks: %s" % missing[:5])
+    tokens = token_windows(r, changes)
+    if last[names["top.chip.tokens_done"]] != tokens:
+        fail("RTL tokens_done %d != %d tokens" % (last[names["top.chip.tokens_done"]], tokens))
     print("ok: trace: one tier per tile at most, %d jobs, energy monitor %d fJ = report; layout signals exist" %
           (pushed, monitor))
+    print("ok: trace: all %d tokens' start and end cycles (report) = their sequences' marker pulses in the trace; "
+          "latencies = the marker windows" % tokens)
 
 
 def bad_inputs(tmp):
@@ -184,6 +232,7 @@ def bad_inputs(tmp):
         (["--model", "small-moe", "--engine", "fast", "--trace", os.path.join(tmp, "x.fst")], "only the cosim"),
         (["--model", "small-moe", "--report", "/nonexistent/r.json"], "/nonexistent/r.json: cannot write output"),
         (["--model", "small-moe", "--batch", "0"], "--batch: expected a whole number"),
+        (["--model", "small-moe", "--batch", "65"], "--batch: expected at most 64 with the cosim engine"),
     ]
     for args, expected in cases:
         before = set(os.listdir(tmp))

@@ -2,7 +2,9 @@
  * hand from the rules in model/engine/mvm_backend.h, and a randomized scoreboard run. */
 #include <check.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check_main.h"
 #include "chip_config.h"
@@ -260,6 +262,67 @@ START_TEST(bad_commands_are_refused)
 }
 END_TEST
 
+/* Token marks reach the chip's marker ports in their own cycles, whatever order they were made in, and the RTL
+ * counts the ends: read back from the stimulus record (inputs and outputs of every cycle). */
+START_TEST(token_marks_drive_the_marker_ports_in_their_cycles)
+{
+    char rec[] = "/tmp/aimc-marks-XXXXXX";
+    int fd = mkstemp(rec);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    fixture f = {.table = aimc_dispatch_table_create(1, 1, 1)};
+    add(f.table, 0, 0, 0, 0, 0);
+    aimc_error err;
+    ck_assert_msg(aimc_chip_config_load(SMALL_CHIP, &f.chip, &err) == 0, "%s", err.msg);
+    aimc_dispatch_table_finish(f.table);
+    f.ledger = aimc_ledger_create(0);
+    f.b = aimc_cosim_backend_create_recorded(&f.chip, f.table, 1, f.ledger, NULL, rec, &err);
+    ck_assert_msg(f.b != NULL, "%s", err.msg);
+    /* made out of cycle order, as the sequencer does when a later event computes an earlier end */
+    const struct { uint64_t cycle; uint32_t seq; bool end; } marks[] = {
+        {30, 2, true}, {10, 0, false}, {10, 1, false}, {20, 0, true}, {20, 3, false}, {30, 0, false}, {30, 3, true}};
+    for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++)
+        ck_assert_msg(f.b->ops->mark_token(f.b, marks[i].cycle, marks[i].seq, marks[i].end, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(f.b->ops->mark_token(f.b, 5, 64, false, &err), -1);
+    ck_assert_ptr_nonnull(strstr(err.msg, "no token-marker bit"));
+    uint32_t done[64], n;
+    uint64_t cycle;
+    ck_assert_int_eq(f.b->ops->advance(f.b, 40, done, &n, &cycle, &err), 0);
+    ck_assert_int_eq(f.b->ops->mark_token(f.b, 39, 0, true, &err), -1);
+    ck_assert_ptr_nonnull(strstr(err.msg, "already at cycle"));
+    aimc_cosim_backend_report r;
+    aimc_cosim_backend_report_get(f.b, &r);
+    close_fixture(&f); /* closes the record */
+
+    FILE *in = fopen(rec, "r");
+    ck_assert_ptr_nonnull(in);
+    char line[512];
+    long k = -1 - (long)r.setup_cycles; /* the report's cycle of the current record cycle */
+    unsigned long long begin = 0, end = 0, tokens_done = 0, expect_done = 0;
+    while (fgets(line, sizeof line, in)) {
+        unsigned v[10];
+        if (line[0] == 'I') {
+            k++;
+            ck_assert_int_eq(sscanf(line, "I %x %x %x %x %x %x %x %x %x %x %llx %llx", &v[0], &v[1], &v[2], &v[3],
+                                    &v[4], &v[5], &v[6], &v[7], &v[8], &v[9], &begin, &end), 12);
+            unsigned long long want_begin = k == 10 ? 0x3 : k == 20 ? 0x8 : k == 30 ? 0x1 : 0;
+            unsigned long long want_end = k == 20 ? 0x1 : k == 30 ? 0xc : 0;
+            ck_assert_msg(begin == want_begin && end == want_end, "cycle %ld: begin %llx end %llx", k, begin, end);
+        } else if (line[0] == 'O') {
+            ck_assert_int_eq(sscanf(line, "O %x %x %x %llx", &v[0], &v[1], &v[2], &tokens_done), 4);
+            /* registers are undefined before the first (reset) edge */
+            ck_assert_msg(k == -(long)r.setup_cycles || tokens_done == expect_done,
+                          "cycle %ld: tokens_done %llu, expected %llu", k, tokens_done, expect_done);
+            expect_done += (unsigned long long)__builtin_popcountll(end); /* counted at the edge */
+        }
+    }
+    fclose(in);
+    remove(rec);
+    ck_assert_int_eq(k, 39);
+    ck_assert_uint_eq(expect_done, 3);
+}
+END_TEST
+
 Suite *aimc_test_suite(void)
 {
     Suite *s = suite_create("chip_cosim");
@@ -272,6 +335,7 @@ Suite *aimc_test_suite(void)
     tcase_add_test(tc, random_commands_never_lose_duplicate_or_reorder_jobs);
     tcase_add_test(tc, one_cycle_compute_back_to_back);
     tcase_add_test(tc, bad_commands_are_refused);
+    tcase_add_test(tc, token_marks_drive_the_marker_ports_in_their_cycles);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,7 +1,7 @@
 `timescale 1ns/1ps
 // Replays a chip cosim's stimulus record (aimc3d run --engine cosim --record) on the same RTL under iverilog:
-// the configuration, every cycle's inputs and each tile's DAC codes where an MVM starts; compares cmd_ready,
-// group_done and tile_done every cycle with what the Verilated model produced.  Prints
+// the configuration, every cycle's inputs (token markers included) and each tile's DAC codes where an MVM starts;
+// compares cmd_ready, group_done, tile_done and tokens_done every cycle with what the Verilated model produced.  Prints
 // "iverilog chip replay: <cycles> cycles, <n> mismatches".  Cycle 0 precedes the first (reset) edge, where a
 // four-state simulator's registers are undefined, so comparison starts at cycle 1.
 module chip_replay_tb;
@@ -11,6 +11,7 @@ module chip_replay_tb;
     parameter int B_IN  = 8;
     parameter int NADC  = 64;
     parameter int B_OUT = 16;
+    parameter int SEQS  = 64;
     localparam int CODE_BITS = ROWS * B_IN;
 
     logic clk = 1'b0, rst_n = 1'b0;
@@ -28,17 +29,19 @@ module chip_replay_tb;
     logic [7:0] cmd_layer;
     logic [1:0] cmd_phase;
     logic [127:0] cmd_units;
+    logic [SEQS-1:0] token_begin, token_end;
+    wire [31:0] tokens_done;
     wire cmd_ready;
     wire [31:0] group_done;
     wire [TILES-1:0] tile_done;
 
-    chip #(.TILES(TILES), .TIERS(TIERS), .ROWS(ROWS), .B_IN(B_IN), .NADC(NADC), .B_OUT(B_OUT)) dut (
+    chip #(.TILES(TILES), .TIERS(TIERS), .ROWS(ROWS), .B_IN(B_IN), .NADC(NADC), .B_OUT(B_OUT), .SEQS(SEQS)) dut (
         .clk, .rst_n, .cfg_switch_cycles, .cfg_rows, .cfg_bit_serial, .cfg_b_in, .cfg_b_out, .cfg_adcs, .cfg_mux,
         .cfg_integrate_cycles, .cfg_units, .cfg_phases, .cfg_mvm_energy_fJ, .cfg_switch_energy_fJ, .tile_in_codes,
         .map_we, .map_is_block, .map_addr, .map_wdata, .cmd_valid, .cmd_ready, .cmd_slot, .cmd_layer, .cmd_phase,
-        .cmd_nunits, .cmd_units, .group_done, .tile_done,
+        .cmd_nunits, .cmd_units, .group_done, .tile_done, .token_begin, .token_end, .tokens_done,
         /* verilator lint_off PINCONNECTEMPTY */
-        .group_open(), .dispatcher_state(), .dispatcher_stalled(), .queue_count(), .tile_tier_en(),
+        .group_open(), .seq_in_token(), .dispatcher_state(), .dispatcher_stalled(), .queue_count(), .tile_tier_en(),
         .ott_violation(), .tile_done_tag(), .tile_switch_start(), .jobs_pushed(), .stall_cycles(),
         .conflict_cycles(), .tile_busy(), .tile_mvm_start(), .tile_active_tag(), .tile_switch_count(),
         .tile_mvm_count(), .tile_busy_cycles(), .energy_tile_fJ(), .energy_chip_fJ()
@@ -50,7 +53,7 @@ module chip_replay_tb;
     reg [CODE_BITS-1:0] codes;
     integer fd, n, cycles, mismatches, tile;
     reg [63:0] v [0:11];
-    reg [63:0] e_ready, e_done, e_tiles;
+    reg [63:0] e_ready, e_done, e_tiles, e_tokens;
 
     initial begin
         if (!$value$plusargs("record=%s", path)) begin
@@ -71,8 +74,8 @@ module chip_replay_tb;
                 cfg_mvm_energy_fJ = v[10][47:0];
                 cfg_switch_energy_fJ = v[11][47:0];
             end else if (kind == "I") begin
-                n = $fscanf(fd, "%h %h %h %h %h %h %h %h %h %h %h\n", v[0], v[1], v[2], v[3], v[4], v[5], v[6],
-                            v[7], v[8], v[9], cmd_units);
+                n = $fscanf(fd, "%h %h %h %h %h %h %h %h %h %h %h %h %h\n", v[0], v[1], v[2], v[3], v[4], v[5],
+                            v[6], v[7], v[8], v[9], token_begin, token_end, cmd_units);
                 {rst_n, map_we, map_is_block} = {v[0][0], v[1][0], v[2][0]};
                 map_addr = v[3][13:0];
                 map_wdata = v[4][31:0];
@@ -83,12 +86,13 @@ module chip_replay_tb;
                 n = $fscanf(fd, "%h %h\n", tile, codes);
                 tile_in_codes[tile*CODE_BITS +: CODE_BITS] = codes;
             end else begin  // "O": the outputs seen during the cycle, then the rising edge
-                n = $fscanf(fd, "%h %h %h\n", e_ready, e_done, e_tiles);
+                n = $fscanf(fd, "%h %h %h %h\n", e_ready, e_done, e_tiles, e_tokens);
                 if (cycles > 0 && ({63'd0, cmd_ready} !== e_ready || {32'd0, group_done} !== e_done ||
-                                   64'(tile_done) !== e_tiles)) begin
+                                   64'(tile_done) !== e_tiles || {32'd0, tokens_done} !== e_tokens)) begin
                     if (mismatches < 10)
-                        $display("cycle %0d: cmd_ready %b/%h group_done %h/%h tile_done %h/%h (iverilog/verilator)",
-                                 cycles, cmd_ready, e_ready, group_done, e_done, tile_done, e_tiles);
+                        $display("cycle %0d: cmd_ready %b/%h group_done %h/%h tile_done %h/%h tokens_done %h/%h %s",
+                                 cycles, cmd_ready, e_ready, group_done, e_done, tile_done, e_tiles, tokens_done,
+                                 e_tokens, "(iverilog/verilator)");
                     mismatches = mismatches + 1;
                 end
                 #4 clk = 1'b1;
