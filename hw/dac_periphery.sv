@@ -34,7 +34,13 @@ module dac_periphery #(
     input  logic [4:0]           cfg_b_in,        // 2 .. B_IN
     input  logic [15:0]          cfg_rows,        // rows in use, 1 .. ROWS
     input  logic                 load,            // codes on in_codes: register them, drive cycle 0
+`ifdef AIMC_UNTRACED_CODES  // chip builds: see chip.sv's tile_in_codes
+    /*verilator tracing_off*/
+`endif
     input  logic [ROWS*B_IN-1:0] in_codes,
+`ifdef AIMC_UNTRACED_CODES
+    /*verilator tracing_on*/
+`endif
     output logic                 driving,         // a DRIVE cycle after the load cycle
     output logic [15:0]          drive_cycle,     // PWM: pulse time; bit-serial: the bit plane driven
     output logic [15:0]          drive_len,       // D of the current MVM

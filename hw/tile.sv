@@ -68,7 +68,13 @@ module tile #(
     output logic                     req_ready,
     input  logic [$clog2(TIERS)-1:0] req_tier,
     input  logic [TAG_W-1:0]         req_tag,
+`ifdef AIMC_UNTRACED_CODES  // chip builds: see chip.sv's tile_in_codes
+    /*verilator tracing_off*/
+`endif
     input  logic [ROWS*B_IN-1:0]     in_codes,
+`ifdef AIMC_UNTRACED_CODES
+    /*verilator tracing_on*/
+`endif
     input  logic [NADC-1:0]          adc_cmp,
     output logic                     mvm_start,
     output logic                     done_valid,
