@@ -150,6 +150,9 @@ def check_findings(folder, t):
         rows = [r for r in t["c_batch_sweep"] if r["model"] == model]
         first = next((r["batch"] for r in rows if r["gpu_tokens_per_s"] > r["tokens_per_s"]), 0)
         check(fc["gpu_overtakes_at_batch"] == first, "study.json: (c) crossover of %s" % model)
+        ahead = [r["batch"] for r in rows if not first or r["batch"] < first]
+        check(fc["aimc_ahead_up_to_batch"] == (max(ahead) if ahead else 0),
+              "study.json: (c) last batch the chip leads, %s" % model)
     check(len(s["findings"]["d_ott"]) == TABLES["d_ott"] // 2, "study.json: (d) one finding per pair")
     return s
 
