@@ -30,24 +30,117 @@ typedef struct {
     bool prefill, per_layer;
 } run_args;
 
-static int make_router(const run_args *a, const aimc_moe_model *m, aimc_router **out, aimc_error *err)
+typedef struct {
+    aimc_plan plan;
+    aimc_dispatch_table *table;
+    aimc_router *router;
+    float **router_weights; /* computed routing: per layer, borrowed by the router */
+    uint64_t *selections;   /* [layer][expert]: tokens routed to each expert (the report's routing section) */
+    aimc_ledger *ledger;
+    aimc_mvm_backend *backend;
+    aimc_decode_options opt;
+    aimc_decode_result result;
+    aimc_gpu_config gpu;
+    aimc_progress progress;
+    char trace_tmp[1100], record_tmp[1100];
+} run_state;
+
+static void free_router_weights(float **w, uint32_t layers)
 {
+    if (!w)
+        return;
+    for (uint32_t l = 0; l < layers; l++)
+        free(w[l]);
+    free(w);
+}
+
+/* Each MoE layer's router matrix from the checkpoint as float, E x d_model (NULL for dense layers).  The shape
+ * is checked against the model by aimc_weights_matrix; an error names the file and the tensor. */
+static float **load_router_weights(const aimc_plan *p, aimc_error *err)
+{
+    const aimc_moe_model *m = &p->model;
+    float **w = calloc(m->layers, sizeof *w);
+    if (!w) {
+        aimc_fail(err, "run: out of memory");
+        return NULL;
+    }
+    int rc = 0;
+    for (uint32_t l = 0; l < m->layers && !rc; l++) {
+        if (!aimc_moe_model_layer_is_moe(m, l))
+            continue;
+        aimc_matrix x;
+        const aimc_safetensors *st;
+        const aimc_st_tensor *t;
+        aimc_matrix_at(m, (size_t)aimc_matrix_index(m, (int)l, AIMC_MODULE_ROUTER, -1, AIMC_ROLE_WEIGHT), &x);
+        rc = aimc_weights_matrix(p->weights, m, &x, &st, &t, err);
+        uint64_t n = aimc_matrix_params(&x);
+        if (!rc && !(w[l] = malloc(n * sizeof *w[l])))
+            rc = aimc_fail(err, "run: out of memory");
+        if (!rc)
+            rc = aimc_safetensors_read_f32(st, t, 0, n, w[l], err);
+    }
+    if (rc) {
+        free_router_weights(w, m->layers);
+        return NULL;
+    }
+    return w;
+}
+
+/* Computed routing in a timing run: the real router weights applied to a synthetic hidden state per decision
+ * (the engines do no numeric forward pass; routing.h says what the routes then mean). */
+static int computed_routing(const run_args *a, run_state *s, aimc_routing_params *p, aimc_error *err)
+{
+    if (!a->plan.weights)
+        return aimc_fail(err, "run --routing computed: expected --weights FILE (the router weights: the model's "
+                              "safetensors file or folder)");
+    if (s->plan.model.experts == 0)
+        return aimc_fail(err, "run --routing computed: model %s has no routed experts to route",
+                         s->plan.model.name);
+    if (!(s->router_weights = load_router_weights(&s->plan, err)))
+        return -1;
+    p->router_weights = (const float *const *)s->router_weights;
+    p->synthetic_hidden = true;
+    return 0;
+}
+
+static int make_router(const run_args *a, run_state *s, aimc_error *err)
+{
+    const aimc_moe_model *m = &s->plan.model;
     aimc_routing_mode mode;
     if (aimc_routing_mode_parse(a->routing, "command line", "--routing", &mode, err))
         return -1;
-    if (mode == AIMC_ROUTE_COMPUTED)
-        return aimc_fail(err, "run --routing computed: expected a numeric run with hidden states; timing runs route "
-                              "by uniform, skewed, co-selection or replay");
     if (mode == AIMC_ROUTE_REPLAY && !a->plan.trace)
         return aimc_fail(err, "run --routing replay: expected --routing-trace FILE");
-    *out = NULL;
-    if (m->experts == 0)
-        return 0; /* a dense model routes nothing */
     aimc_routing_params p = {.mode = mode, .experts = m->experts, .top_k = m->top_k, .layers = m->layers,
                              .seed = (uint64_t)a->plan.seed, .zipf_exponent = a->zipf, .partner_prob = a->partner,
                              .d_model = m->d_model, .trace_path = a->plan.trace};
-    *out = aimc_router_create(&p, err);
-    return *out ? 0 : -1;
+    if (mode == AIMC_ROUTE_COMPUTED && computed_routing(a, s, &p, err))
+        return -1;
+    if (m->experts == 0)
+        return 0; /* a dense model routes nothing */
+    if (!(s->selections = calloc((size_t)m->layers * m->experts, sizeof *s->selections)))
+        return aimc_fail(err, "run: out of memory");
+    s->opt.expert_selections = s->selections;
+    s->router = aimc_router_create(&p, err);
+    return s->router ? 0 : -1;
+}
+
+/* The routing section: per layer, how many tokens each routed expert took (null: dense layer). */
+static json_object *routing_json(const run_state *s)
+{
+    const aimc_moe_model *m = &s->plan.model;
+    json_object *o = json_object_new_object(), *layers = json_object_new_array();
+    for (uint32_t l = 0; l < m->layers; l++) {
+        json_object *row = NULL;
+        if (s->selections && aimc_moe_model_layer_is_moe(m, l)) {
+            row = json_object_new_array();
+            for (uint32_t e = 0; e < m->experts; e++)
+                json_object_array_add(row, json_object_new_uint64(s->selections[(size_t)l * m->experts + e]));
+        }
+        json_object_array_add(layers, row);
+    }
+    json_object_object_add(o, "expert_selections", layers);
+    return o;
 }
 
 static json_object *config_echo(const run_args *a, const aimc_plan *p, const aimc_decode_options *o)
@@ -68,6 +161,7 @@ static json_object *config_echo(const run_args *a, const aimc_plan *p, const aim
     json_object_object_add(c, "digital_expert_fraction", aimc_json_double(a->plan.fraction, 6));
     json_object_object_add(c, "criterion", json_object_new_string(a->plan.criterion));
     json_object_object_add(c, "routing", json_object_new_string(a->routing));
+    json_object_object_add(c, "weights", a->plan.weights ? json_object_new_string(a->plan.weights) : NULL);
     json_object_object_add(c, "batch", json_object_new_int64(o->batch));
     json_object_object_add(c, "tokens_per_sequence", json_object_new_int64(o->tokens));
     json_object_object_add(c, "prompt", json_object_new_int64(o->prompt));
@@ -76,25 +170,14 @@ static json_object *config_echo(const run_args *a, const aimc_plan *p, const aim
     return c;
 }
 
-typedef struct {
-    aimc_plan plan;
-    aimc_dispatch_table *table;
-    aimc_router *router;
-    aimc_ledger *ledger;
-    aimc_mvm_backend *backend;
-    aimc_decode_options opt;
-    aimc_decode_result result;
-    aimc_gpu_config gpu;
-    aimc_progress progress;
-    char trace_tmp[1100], record_tmp[1100];
-} run_state;
-
 static void release(run_state *s)
 {
     if (s->backend)
         s->backend->ops->destroy(s->backend);
     aimc_ledger_destroy(s->ledger);
     aimc_router_destroy(s->router);
+    free_router_weights(s->router_weights, s->plan.model.layers);
+    free(s->selections);
     aimc_dispatch_table_destroy(s->table);
     aimc_plan_release(&s->plan);
 }
@@ -225,6 +308,7 @@ static int write_outputs(const run_args *a, run_state *s, const aimc_run_figures
         }
         json_object_object_add(sections, "tiles", tiles);
         json_object_object_add(sections, "gpu", aimc_gpu_comparison_json(gpu));
+        json_object_object_add(sections, "routing", routing_json(s));
         if (a->trace)
             json_object_object_add(sections, "trace", trace_json(s));
         aimc_energy_report info = {.engine = a->engine, .clock_period_ps = period, .cycles = s->result.cycles,
@@ -297,7 +381,7 @@ static int run(const run_args *a, aimc_error *err)
     if (!rc && !(s.table = aimc_plan_dispatch_table(&s.plan, err)))
         rc = -1;
     if (!rc)
-        rc = make_router(a, &s.plan.model, &s.router, err);
+        rc = make_router(a, &s, err);
     if (!rc && !(s.ledger = aimc_ledger_create(a->per_layer ? s.plan.model.layers + 1 : 0)))
         rc = aimc_fail(err, "run: out of memory");
     if (!rc)
@@ -345,7 +429,7 @@ int aimc_cli_run(int argc, char **argv)
         {"--prompt", CLI_LONG, &a.prompt, 0, 1e7, "prompt tokens in the KV cache (default 64)"},
         {"--prefill", CLI_FLAG, &a.prefill, 0, 0, "run the prompt tokens through the chip too"},
         {"--seed", CLI_LONG, &a.plan.seed, 0, 4294967295.0, "random seed (default 1)"},
-        {"--routing", CLI_STRING, &a.routing, 0, 0, "uniform, skewed, co-selection or replay (default uniform)"},
+        {"--routing", CLI_STRING, &a.routing, 0, 0, "uniform (default), skewed, co-selection, replay, computed (--weights; synthetic hidden)"},
         {"--zipf", CLI_DOUBLE, &a.zipf, 0, 100, "skewed routing: Zipf exponent (default 1)"},
         {"--partner", CLI_DOUBLE, &a.partner, 0, 1, "co-selection routing: partner probability (default 0.5)"},
         {"--routing-trace", CLI_STRING, &a.plan.trace, 0, 0, "routing trace file (replay; mapping statistics)"},
@@ -354,7 +438,7 @@ int aimc_cli_run(int argc, char **argv)
         {"--digital-experts", CLI_DOUBLE, &a.plan.fraction, 0, 1, "fraction of routed experts kept digital"},
         {"--criterion", CLI_STRING, &a.plan.criterion, 0, 0, "max-neuron-norm, activation-frequency, ..., random"},
         {"--ranking", CLI_STRING, &a.plan.ranking, 0, 0, "per-layer or global (default per-layer)"},
-        {"--weights", CLI_STRING, &a.plan.weights, 0, 0, "safetensors file or folder (for weight criteria)"},
+        {"--weights", CLI_STRING, &a.plan.weights, 0, 0, "safetensors file or folder (weight criteria; computed routing)"},
         {"--tiles", CLI_LONG, &a.plan.tiles, 1, 65536, "override the chip's tile count"},
         {"--tiers", CLI_LONG, &a.plan.tiers, 2, 256, "override the chip's tiers per tile"},
         {"--fit", CLI_FLAG, &a.plan.fit, 0, 0, "size the tile count to the model: ceil(analog blocks / tiers)"},

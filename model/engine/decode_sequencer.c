@@ -427,6 +427,8 @@ static int router_done(run_ctx *c, uint32_t seq, uint64_t t, aimc_error *err)
     uint32_t units[MAX_UNITS_PER_GROUP], n = 0;
     for (uint32_t i = 0; i < route.k && n < MAX_UNITS_PER_GROUP - 1; i++)
         units[n++] = route.expert[i];
+    for (uint32_t i = 0; i < n && c->o->expert_selections; i++)
+        c->o->expert_selections[(size_t)l * c->m->experts + units[i]]++;
     if (unit_exists(c, l, c->un.shared))
         units[n++] = c->un.shared;
     return ffn_start(c, seq, t, units, n, err);

@@ -34,6 +34,9 @@ typedef struct {
     /* Called (when not NULL) after each finished token with the tokens done so far and the current cycle. */
     void (*progress)(void *ctx, uint64_t tokens_done, uint64_t tokens_total, uint64_t cycle);
     void *progress_ctx;
+    /* When not NULL, layers x experts counters: [l * experts + e] is incremented each time a token's routing in
+     * MoE layer l selects routed expert e (the route the engines ran, for the report). */
+    uint64_t *expert_selections;
 } aimc_decode_options;
 
 typedef struct {

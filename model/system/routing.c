@@ -18,6 +18,7 @@ static const char *const mode_names[AIMC_ROUTE_MODE_COUNT] = {
 #define TAG_DECISION 0x524f555445ull /* "ROUTE" */
 #define TAG_RANKS 0x52414e4bull      /* "RANK" */
 #define TAG_PAIRS 0x50414952ull      /* "PAIR" */
+#define TAG_HIDDEN 0x48494444454eull /* "HIDDEN" */
 
 const char *aimc_routing_mode_name(aimc_routing_mode mode)
 {
@@ -359,6 +360,48 @@ static int replay(const aimc_routing_params *p, uint32_t sequence, uint32_t toke
     return 0;
 }
 
+/* The random stream of one (sequence, token, layer) for one purpose (tag). */
+static aimc_route_stream decision_stream(uint64_t seed, uint64_t tag, uint32_t sequence, uint32_t token,
+                                         uint32_t layer)
+{
+    uint64_t key = aimc_seed_mix(seed, tag);
+    key = aimc_seed_mix(key, sequence);
+    key = aimc_seed_mix(key, token);
+    key = aimc_seed_mix(key, layer);
+    return aimc_route_stream_open(key);
+}
+
+void aimc_router_synthetic_hidden(const aimc_router *r, uint32_t sequence, uint32_t token, uint32_t layer, float *h)
+{
+    aimc_route_stream g = decision_stream(r->p.seed, TAG_HIDDEN, sequence, token, layer);
+    for (uint32_t i = 0; i < r->p.d_model; i++)
+        h[i] = (float)aimc_route_stream_gaussian(&g);
+}
+
+/* Top-k of W_r h.  A synthetic h is allocated per call (d_model floats), so concurrent calls share nothing. */
+static int computed(const aimc_router *r, uint32_t sequence, uint32_t token, uint32_t layer, const float *hidden,
+                    uint32_t *pick, double *logit, aimc_error *err)
+{
+    const aimc_routing_params *p = &r->p;
+    if (!hidden && !p->synthetic_hidden)
+        return aimc_fail(err, "routing: computed routing needs the hidden vector (sequence %u, token %u, layer %u)",
+                         sequence, token, layer);
+    if (!p->router_weights[layer])
+        return aimc_fail(err, "routing: layer %u has no router weights (not an MoE layer?)", layer);
+    float *drawn = NULL;
+    if (!hidden) {
+        if (!(drawn = malloc((size_t)p->d_model * sizeof *drawn)))
+            return aimc_fail(err, "routing: out of memory");
+        aimc_router_synthetic_hidden(r, sequence, token, layer, drawn);
+    }
+    float logits[AIMC_ROUTE_MAX_EXPERTS];
+    cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)p->experts, (int)p->d_model, 1.0f, p->router_weights[layer],
+                (int)p->d_model, hidden ? hidden : drawn, 1, 0.0f, logits, 1);
+    free(drawn);
+    top_k(logits, p->experts, p->top_k, pick, logit);
+    return 0;
+}
+
 int aimc_router_route(const aimc_router *r, uint32_t sequence, uint32_t token, uint32_t layer, const float *hidden,
                       aimc_route *out, aimc_error *err)
 {
@@ -370,21 +413,10 @@ int aimc_router_route(const aimc_router *r, uint32_t sequence, uint32_t token, u
     if (p->mode == AIMC_ROUTE_REPLAY)
         return replay(p, sequence, token, layer, out, err);
     if (p->mode == AIMC_ROUTE_COMPUTED) {
-        if (!hidden)
-            return aimc_fail(err, "routing: computed routing needs the hidden vector (sequence %u, token %u, layer %u)",
-                             sequence, token, layer);
-        if (!p->router_weights[layer])
-            return aimc_fail(err, "routing: layer %u has no router weights (not an MoE layer?)", layer);
-        float logits[AIMC_ROUTE_MAX_EXPERTS];
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)p->experts, (int)p->d_model, 1.0f, p->router_weights[layer],
-                    (int)p->d_model, hidden, 1, 0.0f, logits, 1);
-        top_k(logits, p->experts, p->top_k, pick, logit);
+        if (computed(r, sequence, token, layer, hidden, pick, logit, err))
+            return -1;
     } else {
-        uint64_t key = aimc_seed_mix(p->seed, TAG_DECISION);
-        key = aimc_seed_mix(key, sequence);
-        key = aimc_seed_mix(key, token);
-        key = aimc_seed_mix(key, layer);
-        aimc_route_stream g = aimc_route_stream_open(key);
+        aimc_route_stream g = decision_stream(p->seed, TAG_DECISION, sequence, token, layer);
         sample_experts(r, &g, layer, pick);
         sampled_gates(&g, p->top_k, logit);
     }

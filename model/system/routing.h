@@ -10,7 +10,9 @@
  *   co-selection  experts come in fixed per-layer pairs (from the seed); the first pick is uniform, the
  *                 second is the first's partner with probability p, else uniform over the experts other
  *                 than the first and its partner; later picks continue in pairs the same way
- *   computed      top-k of softmax(W_r h) from the router weights W_r (E x d_model) and the hidden vector h
+ *   computed      top-k of softmax(W_r h) from the router weights W_r (E x d_model) and the hidden vector h;
+ *                 with synthetic_hidden, a timing run (no numeric forward pass, so no real h) routes a seeded
+ *                 h ~ N(0, I) instead (see the parameter)
  *   replay        the recorded experts and gates of a routing trace, in gate order (gates as recorded, not
  *                 re-normalised: a trace of a model that does not normalise its top-k gates keeps them)
  *
@@ -20,6 +22,7 @@
 #ifndef AIMC_ROUTING_H
 #define AIMC_ROUTING_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "aimc_error.h"
@@ -59,6 +62,13 @@ typedef struct {
      * the router */
     uint32_t d_model;
     const float *const *router_weights;
+    /* computed: when the caller passes no hidden vector, route a synthetic one, h ~ N(0, I) (d_model i.i.d.
+     * standard normals, a pure function of (seed, sequence, token, layer); aimc_router_synthetic_hidden).
+     * The routing then reflects the geometry of the router weights (an expert whose row has a larger norm,
+     * or points along more of the hidden space, wins more often), not the model's real activations, which
+     * are neither isotropic nor independent across layers and tokens.  false: a missing hidden vector is an
+     * error. */
+    bool synthetic_hidden;
     /* replay: a routing trace loaded by the caller (model/workload/routing_trace.h, checked against the model
      * there); borrowed, must outlive the router.  Sequence s, token t replays the trace's token
      * s * tokens_per_sequence + t (0: the whole trace is one sequence).  trace_path names it in messages. */
@@ -80,13 +90,17 @@ aimc_router *aimc_router_create(const aimc_routing_params *params, aimc_error *e
 void aimc_router_destroy(aimc_router *r);
 
 /* The decision for (sequence, token, layer).  hidden (d_model floats) is read in computed mode only and may
- * be NULL otherwise.  Fails on a layer out of range, a missing hidden vector or router weights, or a decision
- * the replayed trace does not hold (past its end, past tokens_per_sequence, not an MoE layer there).
- * A router is never modified by routing: concurrent calls are safe. */
+ * be NULL otherwise (and in computed mode with synthetic_hidden, which then draws it).  Fails on a layer out
+ * of range, a missing hidden vector or router weights, or a decision the replayed trace does not hold (past
+ * its end, past tokens_per_sequence, not an MoE layer there).  A router is never modified by routing:
+ * concurrent calls are safe. */
 int aimc_router_route(const aimc_router *r, uint32_t sequence, uint32_t token, uint32_t layer, const float *hidden,
                       aimc_route *out, aimc_error *err);
 
 const aimc_routing_params *aimc_router_params(const aimc_router *r);
+/* The synthetic hidden vector computed routing with synthetic_hidden routes for (sequence, token, layer):
+ * d_model standard normals into h, from the decision's own random stream (so a test can derive the route). */
+void aimc_router_synthetic_hidden(const aimc_router *r, uint32_t sequence, uint32_t token, uint32_t layer, float *h);
 /* skewed: the expert holding popularity rank `rank` (0-based: 0 is the most popular) in `layer`. */
 uint32_t aimc_router_expert_at_rank(const aimc_router *r, uint32_t layer, uint32_t rank);
 /* co-selection: the partner of `expert` in `layer`, or UINT32_MAX (odd E: one expert has none). */

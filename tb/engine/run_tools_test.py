@@ -2,12 +2,15 @@
 """Checks of `aimc3d run` (both engines) through the built program and the waveform tools.
 
 usage: run_tools_test.py CASE AIMC3D WORKDIR PRESETS
-Cases: engines_agree, conservation, repeatable, trace_checks, bad_inputs, iverilog_chip_replay.  Each prints what it checked
+Cases: engines_agree, conservation, repeatable, trace_checks, bad_inputs, iverilog_chip_replay, computed_routing.  Each prints what it checked
 and exits non-zero on failure.
 """
 import json
+import math
 import os
+import random
 import re
+import struct
 import subprocess
 import sys
 import tempfile
@@ -212,6 +215,98 @@ def trace_checks(tmp):
           "latencies = the marker windows" % tokens)
 
 
+def write_router_checkpoint(path, preset, big_norm, rng):
+    """A safetensors file (8-byte little-endian header length, JSON header, F32 data) holding only the router
+    of every layer of a model preset, [experts, d_model]: row e lives on its own d_model / experts coordinates
+    (so under h ~ N(0, I) the logits are independent, logit e ~ N(0, |row e|^2)), with random signs; every row
+    has norm 0.5 but expert big(l) = (2 l + 3) % E's, which has norm big_norm."""
+    m = json.load(open(os.path.join(PRESETS, "models", preset + ".json")))
+    layers, d, E = m["layers"], m["d_model"], m["experts"]
+    width = d // E
+    header, data = {}, b""
+    for l in range(layers):
+        values = [0.0] * (E * d)
+        for e in range(E):
+            norm = big_norm if e == big_expert(l, E) else 0.5
+            for i in range(width):
+                values[e * d + e * width + i] = rng.choice((-1, 1)) * norm / math.sqrt(width)
+        blob = struct.pack("<%df" % len(values), *values)
+        header["model.layers.%d.mlp.gate.weight" % l] = {"dtype": "F32", "shape": [E, d],
+                                                          "data_offsets": [len(data), len(data) + len(blob)]}
+        data += blob
+    text = json.dumps(header).encode()
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text + data)
+    return path
+
+
+def big_expert(layer, experts):
+    return (2 * layer + 3) % experts
+
+
+def top2_probability(sigma_big, sigma_other, others):
+    """P(an independent N(0, sigma_big^2) logit is among the top 2 against `others` i.i.d. N(0, sigma_other^2)):
+    at most one of the others above it, integrated over its value (trapezoid rule, +-10 sigma)."""
+    def cdf(x):
+        return 0.5 * (1 + math.erf(x / (sigma_other * math.sqrt(2))))
+    steps, lo, hi = 20000, -10 * sigma_big, 10 * sigma_big
+    total = 0.0
+    for i in range(steps + 1):
+        x = lo + (hi - lo) * i / steps
+        f = cdf(x)
+        density = math.exp(-0.5 * (x / sigma_big) ** 2) / (sigma_big * math.sqrt(2 * math.pi))
+        term = density * (f ** others + others * f ** (others - 1) * (1 - f))
+        total += term * (0.5 if i in (0, steps) else 1)
+    return total * (hi - lo) / steps
+
+
+def computed_routing(tmp):
+    """--routing computed: the checkpoint's router rows on a synthetic h ~ N(0, I) per decision.  The big-norm
+    expert's share of the top-2 selections is the probability its logit ranks in the top 2 (derived in
+    top2_probability), within 5 binomial standard deviations; both engines agree; runs repeat."""
+    seed = int(os.environ.get("AIMC_TEST_SEED", "4711"))
+    print("computed_routing: seed %d (replay with AIMC_TEST_SEED=%d)" % (seed, seed))
+    ckpt = write_router_checkpoint(os.path.join(tmp, "small-moe.safetensors"), "small-moe", 5.0, random.Random(seed))
+    stats = ["--model", "small-moe", "--chip", "paper", "--engine", "fast", "--routing", "computed", "--weights", ckpt,
+             "--batch", "16", "--tokens", "32", "--seed", str(seed)]
+    reports = []
+    for k in range(2):
+        rep = os.path.join(tmp, "c%d.json" % k)
+        run(stats + ["--report", rep])
+        reports.append(open(rep, "rb").read())
+    if reports[0] != reports[1]:
+        fail("computed routing: same inputs and seed gave a different report")
+    r = load(os.path.join(tmp, "c0.json"))
+    if r["config"]["weights"] != ckpt:
+        fail("config echo: weights %r, wanted %r" % (r["config"]["weights"], ckpt))
+    selections = r["routing"]["expert_selections"]
+    E, tokens = 8, 16 * 32
+    big = sum(row[big_expert(l, E)] for l, row in enumerate(selections))
+    n = tokens * len(selections)
+    if any(sum(row) != 2 * tokens for row in selections):
+        fail("selections per layer %s, wanted top-2 of %d tokens" % ([sum(row) for row in selections], tokens))
+    p = top2_probability(5.0, 0.5, E - 1)
+    tol = 5 * math.sqrt(n * p * (1 - p))
+    if abs(big - n * p) > tol:
+        fail("big-norm expert selected in %d of %d layer-tokens, expected %.1f +- %.1f" % (big, n, n * p, tol))
+    print("ok: big-norm expert (|row| 5 vs 0.5) selected in %d of %d layer-tokens (%.1f %%; derived %.1f %% +- %.1f, "
+          "uniform would be 25 %%); report repeats byte for byte" % (big, n, 100.0 * big / n, 100 * p, 100 * tol / n))
+    out = {}
+    for engine in ("cosim", "fast"):
+        rep = os.path.join(tmp, engine + ".json")
+        run(["--model", "small-moe", "--chip", "paper", "--routing", "computed", "--weights", ckpt, "--batch", "4",
+             "--tokens", "3", "--seed", str(seed), "--per-layer", "--engine", engine, "--report", rep])
+        report = load(rep)
+        report.pop("engine")
+        report["config"].pop("engine")
+        out[engine] = report
+    if out["cosim"] != out["fast"]:
+        fail("engines differ under computed routing: sections %s" %
+             [key for key in out["cosim"] if out["cosim"].get(key) != out["fast"].get(key)])
+    print("ok: computed routing, batch 4 x 3 tokens: identical reports in both engines (%d cycles)" %
+          out["cosim"]["totals"]["cycles"])
+
+
 def bad_inputs(tmp):
     def write(name, text):
         path = os.path.join(tmp, name)
@@ -221,6 +316,7 @@ def bad_inputs(tmp):
     model = json.load(open(os.path.join(PRESETS, "models", "small-moe.json")))
     bad_topk = dict(model, top_k=9)
     big = dict(model, experts=64, expert_hidden=4096, d_model=2048, layers=8)
+    tiny_ckpt = write_router_checkpoint(os.path.join(tmp, "tiny.safetensors"), "tiny-moe", 1.0, random.Random(1))
     cases = [
         (["--model", write("m1.json", '{\n  "format": "aimc3d-model/1",\n  "layers": 4,,\n}')], "m1.json:3:"),
         (["--model", write("m2.json", json.dumps(bad_topk))], "top_k"),
@@ -233,6 +329,9 @@ def bad_inputs(tmp):
         (["--model", "small-moe", "--report", "/nonexistent/r.json"], "/nonexistent/r.json: cannot write output"),
         (["--model", "small-moe", "--batch", "0"], "--batch: expected a whole number"),
         (["--model", "small-moe", "--batch", "65"], "--batch: expected at most 64 with the cosim engine"),
+        (["--model", "small-moe", "--routing", "computed"], "--routing computed: expected --weights FILE"),
+        (["--model", "small-moe", "--routing", "computed", "--weights", tiny_ckpt],
+         'tensor "model.layers.0.mlp.gate.weight" (layer 0 router weight): expected shape [8, 256], found [4, 64]'),
     ]
     for args, expected in cases:
         before = set(os.listdir(tmp))
@@ -267,4 +366,5 @@ def iverilog_chip_replay(tmp):
 
 with tempfile.TemporaryDirectory(dir=WORKDIR) as tmp:
     {"engines_agree": engines_agree, "conservation": conservation, "repeatable": repeatable,
-     "trace_checks": trace_checks, "bad_inputs": bad_inputs, "iverilog_chip_replay": iverilog_chip_replay}[CASE](tmp)
+     "trace_checks": trace_checks, "bad_inputs": bad_inputs, "iverilog_chip_replay": iverilog_chip_replay,
+     "computed_routing": computed_routing}[CASE](tmp)

@@ -372,6 +372,123 @@ START_TEST(computed_routing_is_top_k_of_softmax)
 }
 END_TEST
 
+/* Computed routing with a synthetic hidden state over router rows e_0 = +u, e_1 = -u, e_2 = e_3 = 0 (u a unit
+ * vector, d = 8): the logits are (x, -x, 0, 0) with x = u.h.  h ~ N(0, I) makes x ~ N(0, 1), so:
+ *   top-1: expert 0 when x > 0, else expert 1 (x = 0 has probability 0); gate 1.
+ *   top-2: that expert first, then expert 2 (logit 0 ties expert 3's and goes to the lower id; the other of
+ *          0/1 has logit -|x| < 0); gates 1/(1+e^-|x|) and 1/(1+e^|x|).
+ * So experts 2 and 3 never lead, expert 3 is never chosen, and the number of tokens led by expert 0 is
+ * Binomial(N, 1/2).  The number with |x| < 1 is Binomial(N, P(|Z| < 1) = erf(1/sqrt 2)): this checks h's
+ * scale (unit variance), which sets the gates. */
+#define SYN_D 8
+
+static aimc_router *make_synthetic(uint32_t k, uint64_t seed, const float *const *layers)
+{
+    aimc_routing_params p = {.mode = AIMC_ROUTE_COMPUTED, .experts = 4, .top_k = k, .layers = 2, .d_model = SYN_D,
+                             .router_weights = layers, .seed = seed, .synthetic_hidden = true};
+    aimc_error err;
+    aimc_router *r = aimc_router_create(&p, &err);
+    ck_assert_msg(r != NULL, "%s", err.msg);
+    return r;
+}
+
+START_TEST(synthetic_hidden_routes_by_the_router_geometry)
+{
+    unsigned long seed = aimc_test_seed("synthetic_hidden_routes_by_the_router_geometry", 5150);
+    static const float u[SYN_D] = {0.6f, 0, 0, -0.8f, 0, 0, 0, 0};
+    float w[4 * SYN_D] = {0};
+    for (int i = 0; i < SYN_D; i++) {
+        w[i] = u[i];
+        w[SYN_D + i] = -u[i];
+    }
+    const float *layers[2] = {w, w};
+    const uint32_t N = 4000;
+    for (uint32_t k = 1; k <= 2; k++) {
+        aimc_router *r = make_synthetic(k, seed, layers);
+        uint32_t led_by_0 = 0, within_1 = 0;
+        for (uint32_t t = 0; t < N; t++) {
+            float h[SYN_D];
+            aimc_router_synthetic_hidden(r, 0, t, 1, h);
+            double x = 0;
+            for (int i = 0; i < SYN_D; i++)
+                x += (double)u[i] * h[i];
+            aimc_route rt;
+            aimc_error err;
+            ck_assert_msg(aimc_router_route(r, 0, t, 1, NULL, &rt, &err) == 0, "%s", err.msg);
+            if (fabs(x) > 1e-5) /* the router's float dot product may round a smaller x to the other sign */
+                ck_assert_uint_eq(rt.expert[0], x > 0 ? 0 : 1);
+            else
+                ck_assert_uint_le(rt.expert[0], 1);
+            if (k == 2) {
+                ck_assert_uint_eq(rt.expert[1], 2);
+                ck_assert_double_eq_tol(rt.gate[0], 1.0 / (1.0 + exp(-fabs(x))), 1e-6);
+            } else {
+                ck_assert_double_eq(rt.gate[0], 1.0);
+            }
+            led_by_0 += rt.expert[0] == 0;
+            within_1 += fabs(x) < 1;
+        }
+        double p1 = erf(1 / sqrt(2.0));
+        ck_assert_msg(fabs(led_by_0 - N / 2.0) <= binomial_tol(N, 0.5), "top-%u: expert 0 led %u of %u tokens", k,
+                      led_by_0, N);
+        ck_assert_msg(fabs(within_1 - N * p1) <= binomial_tol(N, p1), "top-%u: |u.h| < 1 in %u of %u tokens", k,
+                      within_1, N);
+        printf("synthetic hidden, top-%u: expert 0 led %u of %u tokens, |u.h| < 1 in %u (expected %.0f)\n", k,
+               led_by_0, N, within_1, N * p1);
+        aimc_router_destroy(r);
+    }
+}
+END_TEST
+
+static void assert_same_route(const aimc_route *a, const aimc_route *b)
+{
+    ck_assert_uint_eq(a->k, b->k);
+    for (uint32_t i = 0; i < a->k; i++) {
+        ck_assert_uint_eq(a->expert[i], b->expert[i]);
+        ck_assert_double_eq(a->gate[i], b->gate[i]);
+    }
+}
+
+START_TEST(synthetic_hidden_is_a_function_of_the_decision)
+{
+    unsigned long seed = aimc_test_seed("synthetic_hidden_is_a_function_of_the_decision", 6060);
+    float w[4 * SYN_D];
+    for (int i = 0; i < 4 * SYN_D; i++)
+        w[i] = (float)((i * 7) % 11) - 5.0f;
+    const float *layers[2] = {w, w};
+    aimc_router *r = make_synthetic(2, seed, layers), *again = make_synthetic(2, seed, layers);
+    aimc_router *other_seed = make_synthetic(2, seed + 1, layers);
+    /* the same decision draws the same h, in any router of the same seed; any other key draws another */
+    float h[SYN_D], h2[SYN_D];
+    aimc_router_synthetic_hidden(r, 3, 5, 1, h);
+    aimc_router_synthetic_hidden(again, 3, 5, 1, h2);
+    ck_assert_mem_eq(h, h2, sizeof h);
+    const uint32_t keys[4][3] = {{3, 6, 1}, {4, 5, 1}, {3, 5, 0}, {3, 5, 1}};
+    for (int i = 0; i < 4; i++) {
+        aimc_router_synthetic_hidden(i < 3 ? r : other_seed, keys[i][0], keys[i][1], keys[i][2], h2);
+        ck_assert_msg(memcmp(h, h2, sizeof h) != 0, "key %d drew the same hidden state", i);
+    }
+    /* the route is the route of that h given explicitly, bit for bit, and repeats */
+    aimc_route a, b, c;
+    aimc_error err;
+    ck_assert_int_eq(aimc_router_route(r, 3, 5, 1, NULL, &a, &err), 0);
+    ck_assert_int_eq(aimc_router_route(again, 3, 5, 1, NULL, &b, &err), 0);
+    ck_assert_int_eq(aimc_router_route(r, 3, 5, 1, h, &c, &err), 0);
+    assert_same_route(&a, &b);
+    assert_same_route(&a, &c);
+    /* routes differ across tokens: over 64 tokens, more than one distinct route */
+    uint32_t distinct = 0;
+    for (uint32_t t = 1; t < 64; t++) {
+        ck_assert_int_eq(aimc_router_route(r, 3, t, 1, NULL, &b, &err), 0);
+        distinct += b.expert[0] != a.expert[0] || b.expert[1] != a.expert[1] || b.gate[0] != a.gate[0];
+    }
+    ck_assert_uint_gt(distinct, 0);
+    aimc_router_destroy(r);
+    aimc_router_destroy(again);
+    aimc_router_destroy(other_seed);
+}
+END_TEST
+
 static aimc_router *make_replay(const aimc_routing_trace *t, uint32_t top_k, uint32_t per_seq, aimc_error *err)
 {
     aimc_routing_params p = {.mode = AIMC_ROUTE_REPLAY, .experts = 4, .top_k = top_k, .layers = 2, .trace = t,
@@ -508,6 +625,8 @@ Suite *aimc_test_suite(void)
     tcase_add_test(tc, skewed_top_k_samples_without_replacement);
     tcase_add_test(tc, coselection_rate_matches_its_parameter);
     tcase_add_test(tc, computed_routing_is_top_k_of_softmax);
+    tcase_add_test(tc, synthetic_hidden_routes_by_the_router_geometry);
+    tcase_add_test(tc, synthetic_hidden_is_a_function_of_the_decision);
     tcase_add_test(tc, replay_reproduces_the_trace);
     tcase_add_test(tc, replay_sorts_by_gate_and_keeps_recorded_gates);
     suite_add_tcase(s, tc);
