@@ -58,7 +58,7 @@ static int bench(uint32_t tiles, const char *engine, const char *trace)
     if (rc) {
         fprintf(stderr, "bench_chip: %s\n", err.msg);
     } else {
-        uint64_t cycles = b->ops->now(b); /* every cycle up to the last completion is simulated */
+        uint64_t cycles = b->ops->now(b); /* every cycle through the last token's end is simulated */
         printf("%2u tiles, %-5s %-9s %9llu cycles, %3llu tokens in %7.3f s: %7.2f M cycles/s, %9.1f tokens/s\n", tiles,
                engine, trace ? "FST on" : "trace off", (unsigned long long)cycles, (unsigned long long)r.tokens, dt,
                cycles / dt / 1e6, r.tokens / dt);
