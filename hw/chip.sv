@@ -71,7 +71,6 @@ module chip #(
     // the waveform's time axis (the digital units that run between MVMs are C models, not RTL)
     input  logic [SEQS-1:0]             token_begin,     // sequence s starts a token in this cycle
     input  logic [SEQS-1:0]             token_end,       // sequence s finishes a token in this cycle
-    output logic [SEQS-1:0]             seq_in_token,    // sequence s has a token in flight in this cycle
     output logic [31:0]                 tokens_done,     // tokens finished before this cycle
     // observability
     output logic [1:0]                  dispatcher_state,
@@ -130,11 +129,12 @@ module chip #(
         logic [63:0]       energy_fJ;
 
         // Clock gating, as a chip would gate an idle tile: the tile and its energy monitor see a clock edge
-        // only when one can change them (a job waiting, an MVM in flight, its completion pulses to clear, a
-        // switch to count, reset).  The enable is latched while clk is low (a glitch-free clock gate), so the
-        // gated edge is the same edge as clk's, and an idle tile costs no evaluation in the Verilated model.
+        // only when one can change them (reset, a job waiting, an MVM in flight, its completion pulses to
+        // clear; a counted switch is always followed by busy cycles).  The enable is latched while clk is low (a
+        // glitch-free clock gate), so the gated edge is the same edge as clk's, and an idle tile costs no
+        // evaluation in the Verilated model.
         logic              clk_en, clk_en_latched, gclk;
-        assign clk_en = !rst_n || job_valid[t] || tile_busy[t] || tile_done[t] || adc_valid || tile_switch_start[t];
+        assign clk_en = !rst_n || job_valid[t] || tile_busy[t] || tile_done[t] || adc_valid;
         always_latch if (!clk) clk_en_latched = clk_en;
         assign gclk = clk && clk_en_latched;
 
@@ -177,8 +177,9 @@ module chip #(
         assign energy_tile_fJ[t*64 +: 64]     = energy_fJ;
     end
 
-    // A sequence's next token begins in the cycle its previous one ends: begin wins, the level stays high.
-    logic [SEQS-1:0] seq_held;
+    // A sequence has a token in flight from its begin cycle to the cycle before its end; its next token begins
+    // in the cycle its previous one ends, so begin wins and the level stays high.
+    logic [SEQS-1:0] seq_in_token, seq_held;
     assign seq_in_token = token_begin | (seq_held & ~token_end);
     always_ff @(posedge clk) seq_held <= rst_n ? seq_in_token : '0;
     for (genvar s = 0; s < SEQS; s++) begin : seqs

@@ -1,6 +1,6 @@
-/* The GTKWave layout of a chip run: the tokens (markers, one row per sequence), the dispatcher (state, commands, stalls, group completions), the energy
- * monitor (chip and per-tile energy as analog traces), then one group per tile (controller state by name,
- * tier enables, busy, completions). */
+/* The GTKWave layout of a chip run: the tokens (markers, one row per sequence), the dispatcher (state,
+ * commands, stalls, group completions), the energy monitor (chip and per-tile energy as analog traces), then one
+ * group per tile (controller state by name, tier enables, busy, completions). */
 #ifndef AIMC_CHIP_LAYOUT_H
 #define AIMC_CHIP_LAYOUT_H
 

@@ -41,7 +41,7 @@ module chip_replay_tb;
         .map_we, .map_is_block, .map_addr, .map_wdata, .cmd_valid, .cmd_ready, .cmd_slot, .cmd_layer, .cmd_phase,
         .cmd_nunits, .cmd_units, .group_done, .tile_done, .token_begin, .token_end, .tokens_done,
         /* verilator lint_off PINCONNECTEMPTY */
-        .group_open(), .seq_in_token(), .dispatcher_state(), .dispatcher_stalled(), .queue_count(), .tile_tier_en(),
+        .group_open(), .dispatcher_state(), .dispatcher_stalled(), .queue_count(), .tile_tier_en(),
         .ott_violation(), .tile_done_tag(), .tile_switch_start(), .jobs_pushed(), .stall_cycles(),
         .conflict_cycles(), .tile_busy(), .tile_mvm_start(), .tile_active_tag(), .tile_switch_count(),
         .tile_mvm_count(), .tile_busy_cycles(), .energy_tile_fJ(), .energy_chip_fJ()
