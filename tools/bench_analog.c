@@ -8,7 +8,7 @@
 
 #include <gsl/gsl_rng.h>
 
-#include "analog_tier.h"
+#include "analog/analog_tier.h"
 
 static double now_s(void)
 {

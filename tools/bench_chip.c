@@ -8,10 +8,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cosim_backend.h"
-#include "decode_sequencer.h"
-#include "dispatch_build.h"
-#include "fast_backend.h"
+#include "engine/cosim_backend.h"
+#include "engine/decode_sequencer.h"
+#include "engine/dispatch_build.h"
+#include "engine/fast_backend.h"
 #include "plan.h"
 
 static double now_s(void)

@@ -12,9 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cosim_backend.h"
-#include "decode_sequencer.h"
-#include "fast_backend.h"
+#include "engine/cosim_backend.h"
+#include "engine/decode_sequencer.h"
+#include "engine/fast_backend.h"
 #include "plan.h"
 #include "study_run.h"
 

@@ -8,11 +8,11 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "chip_config.h"
-#include "dispatch_table.h"
-#include "energy_ledger.h"
-#include "fast_backend.h"
-#include "rng.h"
+#include "core/energy_ledger.h"
+#include "core/rng.h"
+#include "engine/dispatch_table.h"
+#include "engine/fast_backend.h"
+#include "system/chip_config.h"
 
 #define SLOTS 64
 #define QUEUE_DEPTH 4

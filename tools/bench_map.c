@@ -11,9 +11,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "expert_scores.h"
-#include "mapping.h"
-#include "routing.h"
+#include "workload/expert_scores.h"
+#include "workload/mapping.h"
+#include "workload/routing.h"
+#include "workload/model_load.h"
 
 static double now_s(void)
 {
@@ -61,7 +62,7 @@ static void map_case(const char *model, aimc_strategy strategy)
         aimc_routing_params rp = {.mode = AIMC_ROUTE_COSELECT, .experts = m.experts, .top_k = m.top_k,
                                   .layers = m.layers, .seed = 1, .partner_prob = 0.5};
         aimc_router *r = aimc_router_create(&rp, &err);
-        if (!r || !(trace = aimc_routing_trace_from_router(&m, r, 4096, &err)))
+        if (!r || !(trace = aimc_router_sample_trace(r, &m, 4096, &err)))
             die(&err);
         aimc_router_destroy(r);
     }

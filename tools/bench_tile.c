@@ -10,9 +10,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "chip_config.h"
-#include "cosim_tile.h"
-#include "tile_cost.h"
+#include "engine/cosim_tile.h"
+#include "engine/tile_cost.h"
+#include "system/chip_config.h"
 
 static double now_s(void)
 {

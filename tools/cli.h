@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "aimc_error.h"
+#include "core/aimc_error.h"
 
 typedef enum { CLI_STRING, CLI_LONG, CLI_DOUBLE, CLI_FLAG } aimc_cli_type;
 

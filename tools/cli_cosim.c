@@ -6,15 +6,15 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "chip_config.h"
 #include "cli.h"
-#include "cosim_tile.h"
-#include "energy_report.h"
-#include "gtkw_layout.h"
-#include "json_config.h"
-#include "output_file.h"
-#include "tile_cost.h"
-#include "vtile.h"
+#include "core/json_config.h"
+#include "core/output_file.h"
+#include "engine/cosim_tile.h"
+#include "engine/tile_cost.h"
+#include "report/energy_report.h"
+#include "report/gtkw_layout.h"
+#include "shim/vtile.h"
+#include "system/chip_config.h"
 
 typedef struct {
     const char *chip, *trace, *report, *csv, *record, *dac_mode;

@@ -3,9 +3,9 @@
 #include <stdio.h>
 
 #include "cli.h"
-#include "mapping_report.h"
-#include "output_file.h"
+#include "core/output_file.h"
 #include "plan.h"
+#include "workload/mapping_report.h"
 
 typedef struct {
     aimc_plan_args plan;

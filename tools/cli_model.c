@@ -6,9 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chip_config.h"
 #include "cli.h"
-#include "moe_model.h"
+#include "system/chip_config.h"
+#include "workload/moe_model.h"
+#include "workload/model_load.h"
 
 static void usage(FILE *f)
 {

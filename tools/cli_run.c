@@ -6,21 +6,21 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "chip_layout.h"
 #include "cli.h"
-#include "cosim_backend.h"
-#include "decode_sequencer.h"
-#include "dispatch_build.h"
-#include "energy_report.h"
-#include "fast_backend.h"
-#include "gpu_comparison.h"
-#include "json_config.h"
-#include "output_file.h"
+#include "core/json_config.h"
+#include "core/output_file.h"
+#include "engine/cosim_backend.h"
+#include "engine/decode_sequencer.h"
+#include "engine/dispatch_build.h"
+#include "engine/fast_backend.h"
 #include "plan.h"
 #include "progress.h"
-#include "run_summary.h"
-#include "trace_stamp.h"
-#include "vchip.h"
+#include "report/chip_layout.h"
+#include "report/energy_report.h"
+#include "report/gpu_comparison.h"
+#include "report/run_summary.h"
+#include "report/trace_stamp.h"
+#include "shim/vchip.h"
 
 typedef struct {
     aimc_plan_args plan;

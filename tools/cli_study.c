@@ -17,11 +17,11 @@
 #include <time.h>
 
 #include "cli.h"
-#include "json_config.h"
-#include "output_file.h"
+#include "core/json_config.h"
+#include "core/output_file.h"
+#include "report/study_table.h"
 #include "study_plots.h"
 #include "study_run.h"
-#include "study_table.h"
 
 #define STUDY_PROMPT 64
 #define MAX_POINTS 96

@@ -3,10 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dispatch_build.h"
-#include "expert_scores.h"
-#include "output_file.h"
-#include "routing.h"
+#include "core/output_file.h"
+#include "engine/dispatch_build.h"
+#include "workload/expert_scores.h"
+#include "workload/routing.h"
+#include "workload/model_load.h"
 
 static int parse_choice(const char *command, const char *flag, const char *value, int (*parse)(const char *),
                         const char *expected, int *out, aimc_error *err)
@@ -44,7 +45,7 @@ static aimc_routing_trace *sample_trace(const aimc_plan_args *a, const aimc_moe_
     aimc_routing_params p = {.mode = AIMC_ROUTE_COSELECT, .experts = m->experts, .top_k = m->top_k,
                              .layers = m->layers, .seed = (uint64_t)a->seed, .partner_prob = 0.5};
     aimc_router *r = aimc_router_create(&p, err);
-    aimc_routing_trace *t = r ? aimc_routing_trace_from_router(m, r, (uint32_t)a->sample_tokens, err) : NULL;
+    aimc_routing_trace *t = r ? aimc_router_sample_trace(r, m, (uint32_t)a->sample_tokens, err) : NULL;
     aimc_router_destroy(r);
     return t;
 }

@@ -6,12 +6,12 @@
 
 #include <stdbool.h>
 
-#include "chip_config.h"
-#include "dispatch_table.h"
-#include "mapping.h"
-#include "moe_model.h"
-#include "routing_trace.h"
-#include "weights.h"
+#include "engine/dispatch_table.h"
+#include "system/chip_config.h"
+#include "workload/mapping.h"
+#include "workload/moe_model.h"
+#include "workload/routing_trace.h"
+#include "workload/weights.h"
 
 typedef struct {
     const char *model, *chip, *weights, *criterion, *ranking, *setting, *strategy, *trace;

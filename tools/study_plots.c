@@ -6,7 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "output_file.h"
+#include "core/output_file.h"
 
 /* Runs gnuplot with args in dir; its stdout and stderr are captured into out (last bytes kept). */
 static int run_gnuplot(const char *dir, char *const argv[], char *out, size_t outsize)

@@ -6,7 +6,7 @@
 
 #include <stdbool.h>
 
-#include "aimc_error.h"
+#include "core/aimc_error.h"
 
 typedef struct {
     bool gnuplot; /* found on PATH */

@@ -3,10 +3,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "cosim_backend.h"
-#include "decode_sequencer.h"
-#include "fast_backend.h"
-#include "routing.h"
+#include "engine/cosim_backend.h"
+#include "engine/decode_sequencer.h"
+#include "engine/fast_backend.h"
+#include "workload/routing.h"
 
 typedef struct {
     aimc_plan plan;

@@ -6,10 +6,10 @@
 
 #include <stdint.h>
 
-#include "gpu_comparison.h"
 #include "plan.h"
 #include "progress.h"
-#include "run_summary.h"
+#include "report/gpu_comparison.h"
+#include "report/run_summary.h"
 
 typedef struct {
     aimc_plan_args plan;          /* model, chip, setting, fit, no_ott, tiers, seed, ... */

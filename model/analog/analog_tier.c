@@ -1,4 +1,4 @@
-#include "analog_tier.h"
+#include "analog/analog_tier.h"
 
 #include <cblas.h>
 #include <gsl/gsl_rng.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 #include <threads.h>
 
-#include "pcm_device.h"
+#include "analog/pcm_device.h"
 
 struct aimc_analog_tier {
     aimc_periphery_config cfg;

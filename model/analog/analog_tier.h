@@ -18,9 +18,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "aimc_error.h"
-#include "periphery_analog.h"
-#include "periphery_config.h"
+#include "analog/periphery_analog.h"
+#include "analog/periphery_config.h"
+#include "core/aimc_error.h"
 
 /* A tier keeps scratch buffers and noise streams: use one tier from one thread at a time. */
 typedef struct aimc_analog_tier aimc_analog_tier;

@@ -1,4 +1,4 @@
-#include "pcm_device.h"
+#include "analog/pcm_device.h"
 
 #include <gsl/gsl_randist.h>
 #include <math.h>

@@ -1,4 +1,4 @@
-#include "periphery_analog.h"
+#include "analog/periphery_analog.h"
 
 #include <gsl/gsl_randist.h>
 #include <math.h>

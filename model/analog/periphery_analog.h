@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "periphery_config.h"
+#include "analog/periphery_config.h"
 
 /* ---- DAC ---- */
 

@@ -1,11 +1,11 @@
-#include "periphery_config.h"
+#include "analog/periphery_config.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "json_config.h"
-#include "pcm_device.h"
+#include "analog/pcm_device.h"
+#include "core/json_config.h"
 
 const char *aimc_dac_mode_name(aimc_dac_mode mode)
 {

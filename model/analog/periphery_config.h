@@ -9,8 +9,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "aimc_error.h"
-#include "energy_ledger.h"
+#include "core/aimc_error.h"
+#include "core/energy_ledger.h"
 
 typedef enum {
     AIMC_DAC_PWM,        /* pulse length |code| cycles at +-V_read; the phase lasts max|code| cycles */

@@ -1,4 +1,4 @@
-#include "aimc_error.h"
+#include "core/aimc_error.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-#include "energy_ledger.h"
+#include "core/energy_ledger.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-#include "json_config.h"
+#include "core/json_config.h"
 
 #include <math.h>
 #include <stdio.h>

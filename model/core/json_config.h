@@ -7,7 +7,7 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 
-#include "aimc_error.h"
+#include "core/aimc_error.h"
 
 /* Where a field lives, for error messages: file name and the dotted path of the enclosing object. */
 typedef struct {

@@ -1,5 +1,5 @@
 #define _POSIX_C_SOURCE 200809L
-#include "output_file.h"
+#include "core/output_file.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -5,7 +5,7 @@
 
 #include <stdio.h>
 
-#include "aimc_error.h"
+#include "core/aimc_error.h"
 
 typedef struct aimc_output_file aimc_output_file;
 

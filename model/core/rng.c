@@ -1,4 +1,4 @@
-#include "rng.h"
+#include "core/rng.h"
 
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>

@@ -1,6 +1,6 @@
-#include "activation_codes.h"
+#include "engine/activation_codes.h"
 
-#include "rng.h"
+#include "core/rng.h"
 
 /* Sum of the four nibbles of a 16-bit value, centred: mean 0, variance 4 * (16^2 - 1) / 12 = 85. */
 static int32_t centred_nibble_sum(uint32_t v)

@@ -1,12 +1,12 @@
-#include "cosim_backend.h"
+#include "engine/cosim_backend.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cosim_tile.h"
-#include "tile_cost.h"
-#include "vchip.h"
+#include "engine/cosim_tile.h"
+#include "engine/tile_cost.h"
+#include "shim/vchip.h"
 
 #define MAX_SLOTS 64
 

@@ -9,9 +9,9 @@
 
 #include <stdint.h>
 
-#include "chip_config.h"
-#include "dispatch_table.h"
-#include "mvm_backend.h"
+#include "engine/dispatch_table.h"
+#include "engine/mvm_backend.h"
+#include "system/chip_config.h"
 
 typedef struct {
     uint64_t scoreboard_errors;   /* lost, duplicated or reordered jobs, unknown tags */

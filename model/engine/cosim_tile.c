@@ -1,4 +1,4 @@
-#include "cosim_tile.h"
+#include "engine/cosim_tile.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -7,13 +7,13 @@
 
 #include <cblas.h>
 
-#include "activation_codes.h"
-#include "analog_tier.h"
-#include "periphery_analog.h"
-#include "rng.h"
-#include "tile_cost.h"
-#include "tile_ref.h"
-#include "vtile.h"
+#include "analog/analog_tier.h"
+#include "analog/periphery_analog.h"
+#include "core/rng.h"
+#include "engine/activation_codes.h"
+#include "engine/tile_cost.h"
+#include "engine/tile_ref.h"
+#include "shim/vtile.h"
 
 void aimc_cosim_tile_defaults(aimc_cosim_tile_options *o)
 {

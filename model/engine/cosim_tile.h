@@ -13,9 +13,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "aimc_error.h"
-#include "chip_config.h"
-#include "energy_ledger.h"
+#include "core/aimc_error.h"
+#include "core/energy_ledger.h"
+#include "system/chip_config.h"
 
 typedef struct {
     uint32_t tiers;             /* tiers in use (<= the RTL's TIERS); 0 = the chip preset's */

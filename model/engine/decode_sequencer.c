@@ -1,12 +1,12 @@
-#include "decode_sequencer.h"
+#include "engine/decode_sequencer.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "digital_expert.h"
-#include "digital_units.h"
-#include "dispatch_build.h"
-#include "rng.h"
+#include "core/rng.h"
+#include "engine/dispatch_build.h"
+#include "system/digital_expert.h"
+#include "system/digital_units.h"
 
 #define MAX_SLOTS 64
 #define MAX_UNITS_PER_GROUP AIMC_MAX_GROUP_UNITS

@@ -18,11 +18,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "dispatch_table.h"
-#include "energy_ledger.h"
-#include "mapping.h"
-#include "mvm_backend.h"
-#include "routing.h"
+#include "core/energy_ledger.h"
+#include "engine/dispatch_table.h"
+#include "engine/mvm_backend.h"
+#include "workload/mapping.h"
+#include "workload/routing.h"
 
 typedef struct {
     uint32_t batch;   /* sequences decoded together */

@@ -1,4 +1,4 @@
-#include "dispatch_build.h"
+#include "engine/dispatch_build.h"
 
 void aimc_unit_numbering_of(const aimc_moe_model *m, uint32_t rows, aimc_unit_numbering *out)
 {

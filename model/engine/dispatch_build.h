@@ -13,8 +13,8 @@
 #ifndef AIMC_DISPATCH_BUILD_H
 #define AIMC_DISPATCH_BUILD_H
 
-#include "dispatch_table.h"
-#include "mapping.h"
+#include "engine/dispatch_table.h"
+#include "workload/mapping.h"
 
 enum { AIMC_PHASE_IN = 0, AIMC_PHASE_OUT = 1, AIMC_PHASES = 2 };
 

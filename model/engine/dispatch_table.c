@@ -1,4 +1,4 @@
-#include "dispatch_table.h"
+#include "engine/dispatch_table.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -9,7 +9,7 @@
 
 #include <stdint.h>
 
-#include "aimc_error.h"
+#include "core/aimc_error.h"
 
 typedef struct {
     uint32_t tile;      /* 32 bits: the fast engine's no-OTT ablation runs tiles x tiers one-tier tiles */

@@ -1,12 +1,12 @@
-#include "fast_backend.h"
+#include "engine/fast_backend.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "activation_codes.h"
-#include "tile_cost.h"
+#include "engine/activation_codes.h"
+#include "engine/tile_cost.h"
 
 /* What rule 2 and rule 3 need of one tile: no history beyond its last Q accept cycles. */
 typedef struct {

@@ -20,10 +20,10 @@
 
 #include <stdint.h>
 
-#include "chip_config.h"
-#include "dispatch_table.h"
-#include "energy_ledger.h"
-#include "mvm_backend.h"
+#include "core/energy_ledger.h"
+#include "engine/dispatch_table.h"
+#include "engine/mvm_backend.h"
+#include "system/chip_config.h"
 
 /* chip: tile count, tiers, rows, switch cycles and the tile cost's constants (copied).
  * table: the dispatch table after aimc_dispatch_table_finish; it must outlive the backend.  Every block must

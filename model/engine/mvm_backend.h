@@ -35,8 +35,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "aimc_error.h"
-#include "energy_ledger.h"
+#include "core/aimc_error.h"
+#include "core/energy_ledger.h"
 
 #define AIMC_MAX_GROUP_UNITS 16 /* units in one command: top-k routed + shared experts, or q/k/v */
 

@@ -1,4 +1,4 @@
-#include "tile_cost.h"
+#include "engine/tile_cost.h"
 
 #include <string.h>
 

@@ -8,9 +8,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "activation_codes.h"
-#include "chip_config.h"
-#include "energy_ledger.h"
+#include "core/energy_ledger.h"
+#include "engine/activation_codes.h"
+#include "system/chip_config.h"
 
 typedef struct {
     uint32_t compute_cycles;      /* K: cycles the tile spends in COMPUTE for this job */

@@ -1,4 +1,4 @@
-#include "tile_ref.h"
+#include "engine/tile_ref.h"
 
 #include <string.h>
 

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "vtile.h"
+#include "shim/vtile.h"
 
 enum { AIMC_TILE_IDLE = 0, AIMC_TILE_SWITCH = 1, AIMC_TILE_COMPUTE = 2 };
 

@@ -1,9 +1,9 @@
-#include "chip_layout.h"
+#include "report/chip_layout.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "gtkw_layout.h"
+#include "report/gtkw_layout.h"
 
 void aimc_layout_path_for(const char *trace, char *out, size_t n)
 {

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "aimc_error.h"
+#include "core/aimc_error.h"
 
 /* <trace without its extension>.gtkw */
 void aimc_layout_path_for(const char *trace, char *out, size_t n);

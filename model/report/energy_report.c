@@ -1,10 +1,10 @@
-#include "energy_report.h"
+#include "report/energy_report.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 
-#include "json_config.h"
-#include "output_file.h"
+#include "core/json_config.h"
+#include "core/output_file.h"
 
 /* value / 1000 printed exactly with three decimals (value >= 0 or < 0). */
 static void format_milli(int64_t value, char *buf, size_t n)

@@ -8,8 +8,8 @@
 #include <json-c/json.h>
 #include <stdint.h>
 
-#include "aimc_error.h"
-#include "energy_ledger.h"
+#include "core/aimc_error.h"
+#include "core/energy_ledger.h"
 
 typedef struct {
     const char *engine;        /* "cosim-tile", "cosim", "fast" */

@@ -1,9 +1,9 @@
-#include "gpu_comparison.h"
+#include "report/gpu_comparison.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "json_config.h"
+#include "core/json_config.h"
 
 void aimc_gpu_model_from(const aimc_moe_model *m, const aimc_param_counts *pc, aimc_gpu_moe_model *out)
 {

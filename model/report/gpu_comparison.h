@@ -18,9 +18,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "gpu_roofline.h"
-#include "moe_model.h"
-#include "run_summary.h"
+#include "report/run_summary.h"
+#include "system/gpu_roofline.h"
+#include "workload/moe_model.h"
 
 typedef struct {
     uint32_t batch;                /* sequences decoded together */

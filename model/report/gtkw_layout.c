@@ -1,4 +1,4 @@
-#include "gtkw_layout.h"
+#include "report/gtkw_layout.h"
 
 #include <limits.h>
 #include <stdarg.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "output_file.h"
+#include "core/output_file.h"
 
 struct aimc_gtkw {
     char *text;

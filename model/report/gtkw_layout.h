@@ -3,7 +3,7 @@
 #ifndef AIMC_GTKW_LAYOUT_H
 #define AIMC_GTKW_LAYOUT_H
 
-#include "aimc_error.h"
+#include "core/aimc_error.h"
 
 typedef enum {
     AIMC_GTKW_BIT,     /* 1-bit signals */

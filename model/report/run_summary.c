@@ -1,8 +1,8 @@
-#include "run_summary.h"
+#include "report/run_summary.h"
 
-#include "energy_report.h"
-#include "json_config.h"
-#include "system_config.h"
+#include "core/json_config.h"
+#include "report/energy_report.h"
+#include "system/system_config.h"
 
 double aimc_chip_area_mm2(const aimc_chip_config *chip, bool uses_digital_engine)
 {

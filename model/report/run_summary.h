@@ -8,9 +8,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "chip_config.h"
-#include "energy_ledger.h"
-#include "mvm_backend.h"
+#include "core/energy_ledger.h"
+#include "engine/mvm_backend.h"
+#include "system/chip_config.h"
 
 typedef struct {
     uint64_t tokens, cycles;

@@ -1,4 +1,4 @@
-#include "study_table.h"
+#include "report/study_table.h"
 
 #include <math.h>
 #include <stdbool.h>
@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json_config.h"
-#include "output_file.h"
+#include "core/json_config.h"
+#include "core/output_file.h"
 
 typedef struct {
     double number;

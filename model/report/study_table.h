@@ -8,7 +8,7 @@
 #include <json-c/json.h>
 #include <stddef.h>
 
-#include "aimc_error.h"
+#include "core/aimc_error.h"
 
 typedef enum { AIMC_COL_TEXT, AIMC_COL_INT, AIMC_COL_REAL } aimc_col_kind;
 

@@ -1,4 +1,4 @@
-#include "trace_stamp.h"
+#include "report/trace_stamp.h"
 
 #include <stdio.h>
 #include <string.h>

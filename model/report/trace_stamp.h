@@ -4,7 +4,7 @@
 #ifndef AIMC_TRACE_STAMP_H
 #define AIMC_TRACE_STAMP_H
 
-#include "aimc_error.h"
+#include "core/aimc_error.h"
 
 /* FST: the header block's 119-byte date field; VCD: the text between "$date" and "$end".  Fails (naming the
  * file) if the file is neither. */

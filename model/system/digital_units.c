@@ -1,4 +1,4 @@
-#include "digital_units.h"
+#include "system/digital_units.h"
 
 #include <math.h>
 

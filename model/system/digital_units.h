@@ -14,8 +14,8 @@
 
 #include <stdint.h>
 
-#include "energy_ledger.h"
-#include "system_config.h"
+#include "core/energy_ledger.h"
+#include "system/system_config.h"
 
 typedef struct {
     uint64_t latency_cycles;

@@ -1,11 +1,11 @@
-#include "gpu_roofline.h"
+#include "system/gpu_roofline.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "chip_config.h"
-#include "json_config.h"
+#include "core/json_config.h"
+#include "system/chip_config.h"
 
 int aimc_gpu_config_load(const char *name_or_path, aimc_gpu_config *gpu, aimc_error *err)
 {

@@ -17,7 +17,7 @@
 
 #include <stdint.h>
 
-#include "aimc_error.h"
+#include "core/aimc_error.h"
 
 typedef struct {
     char name[64];

@@ -1,10 +1,10 @@
-#include "system_config.h"
+#include "system/system_config.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "json_config.h"
+#include "core/json_config.h"
 
 /* Upper bounds that catch unit mistakes (a latency in ps written as ns) without limiting real designs. */
 #define MAX_LATENCY_NS 1e12

@@ -11,7 +11,7 @@
 #include <json-c/json.h>
 #include <stdint.h>
 
-#include "aimc_error.h"
+#include "core/aimc_error.h"
 
 #define AIMC_OP_TABLE_MAX_POINTS 16
 #define AIMC_ATTN_TABLE_MAX_POINTS 16

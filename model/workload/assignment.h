@@ -16,9 +16,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "aimc_error.h"
-#include "matrices.h"
-#include "moe_model.h"
+#include "core/aimc_error.h"
+#include "workload/matrices.h"
+#include "workload/moe_model.h"
 
 typedef enum { AIMC_PLACE_ANALOG, AIMC_PLACE_DIGITAL, AIMC_PLACE_LOOKUP, AIMC_PLACE_COUNT } aimc_placement;
 

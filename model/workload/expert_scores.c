@@ -1,10 +1,10 @@
-#include "expert_scores.h"
+#include "workload/expert_scores.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "matrices.h"
-#include "rng.h"
+#include "core/rng.h"
+#include "workload/matrices.h"
 
 static int max_neuron_norm(const aimc_moe_model *m, const aimc_weights *w, uint32_t layer, uint32_t expert,
                            double *score, aimc_error *err)

@@ -12,11 +12,11 @@
 
 #include <stdint.h>
 
-#include "aimc_error.h"
-#include "assignment.h"
-#include "moe_model.h"
-#include "routing_trace.h"
-#include "weights.h"
+#include "core/aimc_error.h"
+#include "workload/assignment.h"
+#include "workload/moe_model.h"
+#include "workload/routing_trace.h"
+#include "workload/weights.h"
 
 typedef struct {
     const aimc_weights *weights;     /* max-neuron-norm, router-norm */

@@ -1,9 +1,9 @@
-#include "hf_config.h"
+#include "workload/hf_config.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "json_config.h"
+#include "core/json_config.h"
 
 #define MAX_DIM (1L << 24)
 

@@ -7,8 +7,8 @@
 
 #include <json-c/json.h>
 
-#include "aimc_error.h"
-#include "moe_model.h"
+#include "core/aimc_error.h"
+#include "workload/moe_model.h"
 
 int aimc_hf_config_import(json_object *root, const char *file, aimc_moe_model *m, aimc_error *err);
 

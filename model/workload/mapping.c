@@ -1,9 +1,21 @@
-#include "mapping.h"
+#include "workload/mapping.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "mapping_internal.h"
+#include "workload/mapping_coselect.h"
+#include "workload/tile_pool.h"
+
+struct aimc_mapping {
+    aimc_moe_model model;
+    aimc_chip_config chip;
+    aimc_strategy strategy;
+    size_t n_matrices, n_blocks;
+    aimc_mapped_matrix *matrices;
+    aimc_block *blocks;
+    int32_t *slot; /* [tile * tiers + tier] -> block index, -1 when empty */
+    aimc_tile_pool *pool;
+};
 
 static const char *const strategy_names[AIMC_STRATEGY_COUNT] = {"greedy", "stacked", "coselect"};
 
@@ -71,7 +83,7 @@ static int check_fits(const aimc_mapping *mp, aimc_error *err)
 
 /* ---- placement ---- */
 
-void aimc_mapping_put(aimc_mapping *mp, uint32_t block, uint32_t tile)
+static void put_block(aimc_mapping *mp, uint32_t block, uint32_t tile)
 {
     uint32_t tier = aimc_tile_pool_take(mp->pool, tile);
     mp->blocks[block].tile = tile;
@@ -83,7 +95,7 @@ static void place_greedy(aimc_mapping *mp, const aimc_mapped_matrix *x)
 {
     uint32_t n = x->row_blocks * x->col_blocks;
     for (uint32_t b = 0; b < n; b++)
-        aimc_mapping_put(mp, x->first_block + b, aimc_tile_pool_least(mp->pool));
+        put_block(mp, x->first_block + b, aimc_tile_pool_least(mp->pool));
 }
 
 static int collect_layer_experts(const aimc_mapping *mp, uint32_t layer, aimc_layer_experts *le)
@@ -116,6 +128,8 @@ static void free_layer_experts(aimc_layer_experts *le)
 }
 
 /* Block j of every expert goes to one tile, expert i on the i-th tier of the stack. */
+static void put_coselected(void *mapping, uint32_t block, uint32_t tile) { put_block(mapping, block, tile); }
+
 static void place_stacked(aimc_mapping *mp, const aimc_layer_experts *le)
 {
     for (uint32_t j = 0; j < le->blocks; j++) {
@@ -124,7 +138,7 @@ static void place_stacked(aimc_mapping *mp, const aimc_layer_experts *le)
             uint32_t tile = aimc_tile_pool_least(mp->pool);
             uint32_t room = aimc_tile_pool_free(mp->pool, tile);
             for (uint32_t k = 0; k < room && i < le->count; k++, i++)
-                aimc_mapping_put(mp, le->first[i] + j, tile);
+                put_block(mp, le->first[i] + j, tile);
         }
     }
 }
@@ -136,7 +150,9 @@ static int place_layer_experts(aimc_mapping *mp, const aimc_mapping_options *o, 
     if (rc == 0 && o->strategy == AIMC_STRATEGY_STACKED)
         place_stacked(mp, &le);
     else if (rc == 0)
-        rc = aimc_mapping_place_coselect(mp, o->trace, layer, &le);
+        rc = aimc_coselect_place(&(aimc_coselect_target){mp->pool, mp->chip.tile.tiles, mp->model.experts,
+                                                         put_coselected, mp},
+                                 o->trace, layer, &le);
     free_layer_experts(&le);
     return rc ? aimc_fail(err, "mapping: out of memory") : 0;
 }

@@ -18,12 +18,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "aimc_error.h"
-#include "assignment.h"
-#include "chip_config.h"
-#include "matrices.h"
-#include "moe_model.h"
-#include "routing_trace.h"
+#include "core/aimc_error.h"
+#include "system/chip_config.h"
+#include "workload/assignment.h"
+#include "workload/matrices.h"
+#include "workload/moe_model.h"
+#include "workload/routing_trace.h"
 
 typedef enum { AIMC_STRATEGY_GREEDY, AIMC_STRATEGY_STACKED, AIMC_STRATEGY_COSELECT, AIMC_STRATEGY_COUNT } aimc_strategy;
 

@@ -1,11 +1,12 @@
 /* Co-selection aware placement of one MoE layer's experts (see mapping.h). */
+#include "workload/mapping_coselect.h"
+
 #include <stdlib.h>
 #include <string.h>
 
-#include "mapping_internal.h"
-
 typedef struct {
-    const aimc_mapping *mp;
+    const aimc_tile_pool *pool;
+    uint32_t tiles;
     const uint64_t *cost; /* per tile: co-selections of the expert being placed with those already there */
 } ranking;
 
@@ -14,7 +15,7 @@ static int worse(const ranking *r, uint32_t a, uint32_t b)
 {
     if (r->cost[a] != r->cost[b])
         return r->cost[a] > r->cost[b];
-    uint32_t ua = aimc_tile_pool_used(r->mp->pool, a), ub = aimc_tile_pool_used(r->mp->pool, b);
+    uint32_t ua = aimc_tile_pool_used(r->pool, a), ub = aimc_tile_pool_used(r->pool, b);
     return ua != ub ? ua > ub : a > b;
 }
 
@@ -39,9 +40,9 @@ static void sift_down(const ranking *r, uint32_t *h, uint32_t n, uint32_t i)
 /* The best k tiles with a free tier, best first, in out[]; returns how many there were (<= k). */
 static uint32_t best_tiles(const ranking *r, uint32_t k, uint32_t *out)
 {
-    uint32_t n = 0, tiles = r->mp->chip.tile.tiles;
-    for (uint32_t t = 0; t < tiles; t++) {
-        if (aimc_tile_pool_free(r->mp->pool, t) == 0)
+    uint32_t n = 0;
+    for (uint32_t t = 0; t < r->tiles; t++) {
+        if (aimc_tile_pool_free(r->pool, t) == 0)
             continue;
         if (n < k) {
             out[n++] = t;
@@ -83,29 +84,29 @@ static void order_by_frequency(const aimc_layer_experts *le, const uint64_t *sel
     }
 }
 
-static void place_expert(aimc_mapping *mp, const aimc_layer_experts *le, uint32_t i, const uint64_t *co,
-                         uint64_t *cost, placed_block *placed, size_t *n_placed, uint32_t *chosen)
+static void place_expert(const aimc_coselect_target *to, const aimc_layer_experts *le, uint32_t i,
+                         const uint64_t *co, uint64_t *cost, placed_block *placed, size_t *n_placed, uint32_t *chosen)
 {
-    uint32_t E = mp->model.experts, e = le->expert[i];
-    memset(cost, 0, mp->chip.tile.tiles * sizeof *cost);
+    uint32_t E = to->experts, e = le->expert[i];
+    memset(cost, 0, to->tiles * sizeof *cost);
     for (size_t p = 0; p < *n_placed; p++)
         cost[placed[p].tile] += co[(size_t)e * E + placed[p].expert];
-    ranking r = {mp, cost};
+    ranking r = {to->pool, to->tiles, cost};
     for (uint32_t b = 0; b < le->blocks;) {
         uint32_t n = best_tiles(&r, le->blocks - b, chosen);
         for (uint32_t c = 0; c < n; c++, b++) {
-            aimc_mapping_put(mp, le->first[i] + b, chosen[c]);
+            to->put(to->ctx, le->first[i] + b, chosen[c]);
             placed[(*n_placed)++] = (placed_block){chosen[c], e};
         }
     }
 }
 
-int aimc_mapping_place_coselect(aimc_mapping *mp, const aimc_routing_trace *trace, uint32_t layer,
-                                const aimc_layer_experts *le)
+int aimc_coselect_place(const aimc_coselect_target *to, const aimc_routing_trace *trace, uint32_t layer,
+                        const aimc_layer_experts *le)
 {
-    uint32_t E = mp->model.experts;
+    uint32_t E = to->experts;
     uint64_t *co = malloc((size_t)E * E * sizeof *co), *selected = malloc(E * sizeof *selected);
-    uint64_t *cost = malloc(mp->chip.tile.tiles * sizeof *cost);
+    uint64_t *cost = malloc(to->tiles * sizeof *cost);
     uint32_t *order = malloc((le->count + 1) * sizeof *order), *chosen = malloc((le->blocks + 1) * sizeof *chosen);
     placed_block *placed = malloc(((size_t)le->count * le->blocks + 1) * sizeof *placed);
     int rc = co && selected && cost && order && chosen && placed ? 0 : -1;
@@ -115,7 +116,7 @@ int aimc_mapping_place_coselect(aimc_mapping *mp, const aimc_routing_trace *trac
         order_by_frequency(le, selected, order);
         size_t n_placed = 0;
         for (uint32_t i = 0; i < le->count; i++)
-            place_expert(mp, le, order[i], co, cost, placed, &n_placed, chosen);
+            place_expert(to, le, order[i], co, cost, placed, &n_placed, chosen);
     }
     free(co);
     free(selected);

@@ -1,7 +1,7 @@
-#include "mapping_report.h"
+#include "workload/mapping_report.h"
 
-#include "json_config.h"
-#include "output_file.h"
+#include "core/json_config.h"
+#include "core/output_file.h"
 
 #define FORMAT "aimc3d-mapping/1"
 

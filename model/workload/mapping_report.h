@@ -6,10 +6,10 @@
 #include <json-c/json.h>
 #include <stdio.h>
 
-#include "aimc_error.h"
-#include "assignment.h"
-#include "digital_expert.h"
-#include "mapping.h"
+#include "core/aimc_error.h"
+#include "system/digital_expert.h"
+#include "workload/assignment.h"
+#include "workload/mapping.h"
 
 /* The whole table: model, chip, strategy, assignment (digital experts, parameter shares), summary and, per
  * matrix, its placement and the (tile, tier) of each block.  Caller puts it. */

@@ -1,4 +1,4 @@
-#include "matrices.h"
+#include "workload/matrices.h"
 
 #include <stdio.h>
 
@@ -173,4 +173,15 @@ void aimc_matrix_label(const aimc_matrix *x, char *buf, size_t size)
         snprintf(buf, size, "layer %d routed expert %d %s", x->layer, x->expert, aimc_role_name(x->role));
     else
         snprintf(buf, size, "layer %d %s %s", x->layer, module, aimc_role_name(x->role));
+}
+
+void aimc_digital_matrices_cost(const aimc_digital_expert_config *c, double clock_period_ps, const aimc_matrix *x,
+                                size_t n, uint32_t tokens, aimc_digital_cost *out)
+{
+    uint64_t weights = 0, io = 0;
+    for (size_t i = 0; i < n; i++) {
+        weights += aimc_matrix_params(&x[i]);
+        io += (uint64_t)x[i].in_dim + x[i].out_dim;
+    }
+    aimc_digital_expert_cost(c, clock_period_ps, weights, io, tokens, out);
 }

@@ -14,7 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "moe_model.h"
+#include "system/digital_expert.h"
+#include "workload/moe_model.h"
 
 typedef enum {
     AIMC_ROLE_WEIGHT,      /* the one matrix of the embedding, router and LM head */
@@ -51,5 +52,9 @@ static inline uint64_t aimc_matrix_params(const aimc_matrix *x) { return (uint64
 const char *aimc_role_name(aimc_role r);
 /* "layer 3 routed expert 5 down", "embedding", ... */
 void aimc_matrix_label(const aimc_matrix *x, char *buf, size_t size);
+
+/* aimc_digital_expert_cost of a list of matrices run one after the other (e.g. an expert's gate, up and down). */
+void aimc_digital_matrices_cost(const aimc_digital_expert_config *c, double clock_period_ps, const aimc_matrix *x,
+                                size_t n, uint32_t tokens, aimc_digital_cost *out);
 
 #endif

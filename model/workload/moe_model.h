@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "aimc_error.h"
+#include "core/aimc_error.h"
 
 /* The family decides the tensor names of a checkpoint (weights.h) and nothing else. */
 typedef enum {
@@ -68,10 +68,6 @@ typedef struct {
     uint64_t total_all, active_all;
 } aimc_param_counts;
 
-/* Loads a model: a parametric spec ("family:key=value,..."), else a preset name (model/presets/models/),
- * else a path; a file with "format": "aimc3d-model/1" is the project format, one with "model_type" a
- * Hugging Face config.json.  Returns 0, or -1 with one error line naming the file and the field. */
-int aimc_moe_model_load(const char *spec_or_path, aimc_moe_model *m, aimc_error *err);
 
 /* Builds a model of a parametric family from "family:key=value,..." (see docs/models.md):
  *   paper-moe: d_model, experts, layers required; top_k (default 1), vocab (default 50257)

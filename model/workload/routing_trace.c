@@ -1,13 +1,12 @@
-#include "routing_trace.h"
+#include "workload/routing_trace.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "json_config.h"
-#include "output_file.h"
-#include "routing.h"
+#include "core/json_config.h"
+#include "core/output_file.h"
 
 #define FORMAT "aimc3d-routing-trace/1"
 
@@ -177,22 +176,6 @@ int aimc_routing_trace_append(aimc_routing_trace *t, uint32_t token, uint32_t la
                               const double *gates, aimc_error *err)
 {
     return append_at(t, "routing trace", token, layer, experts, gates, err);
-}
-
-aimc_routing_trace *aimc_routing_trace_from_router(const aimc_moe_model *m, const aimc_router *r, uint32_t tokens,
-                                                   aimc_error *err)
-{
-    aimc_routing_trace *t = aimc_routing_trace_create(m, err);
-    for (uint32_t tok = 0; t && tok < tokens; tok++)
-        for (uint32_t l = m->dense_layers; l < m->layers; l++) {
-            aimc_route route;
-            if (aimc_router_route(r, 0, tok, l, NULL, &route, err) ||
-                aimc_routing_trace_append(t, tok, l, route.expert, route.gate, err)) {
-                aimc_routing_trace_destroy(t);
-                return NULL;
-            }
-        }
-    return t;
 }
 
 /* ---- reading ---- */

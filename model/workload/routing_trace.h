@@ -14,8 +14,8 @@
 
 #include <stdint.h>
 
-#include "aimc_error.h"
-#include "moe_model.h"
+#include "core/aimc_error.h"
+#include "workload/moe_model.h"
 
 typedef struct aimc_routing_trace aimc_routing_trace;
 
@@ -30,12 +30,6 @@ aimc_routing_trace *aimc_routing_trace_create(const aimc_moe_model *m, aimc_erro
  * values >= 0.  A token counts once all its MoE layers are in. */
 int aimc_routing_trace_append(aimc_routing_trace *t, uint32_t token, uint32_t layer, const uint32_t *experts,
                               const double *gates, aimc_error *err);
-
-/* A trace of `tokens` tokens (one sequence) sampled from a router of model/system/routing.h, e.g. in
- * skewed or co-selection mode: the "sampled statistics" of the co-selection aware mapper. */
-typedef struct aimc_router aimc_router;
-aimc_routing_trace *aimc_routing_trace_from_router(const aimc_moe_model *m, const aimc_router *r, uint32_t tokens,
-                                                   aimc_error *err);
 
 /* Writes the trace in the file format above (atomically). */
 int aimc_routing_trace_write(const aimc_routing_trace *t, const char *path, aimc_error *err);

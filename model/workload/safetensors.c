@@ -1,4 +1,4 @@
-#include "safetensors.h"
+#include "workload/safetensors.h"
 
 #include <cblas.h>
 #include <errno.h>
@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "json_config.h"
+#include "core/json_config.h"
 
 #define MAX_HEADER_BYTES (100u << 20) /* the format's own limit */
 

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "aimc_error.h"
+#include "core/aimc_error.h"
 
 #define AIMC_ST_MAX_DIMS 8
 

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "output_file.h"
-#include "safetensors.h"
+#include "core/output_file.h"
+#include "workload/safetensors.h"
 
 struct aimc_st_writer {
     aimc_output_file *out;

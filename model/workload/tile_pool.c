@@ -1,4 +1,4 @@
-#include "tile_pool.h"
+#include "workload/tile_pool.h"
 
 #include <stdlib.h>
 

@@ -1,4 +1,4 @@
-#include "weights.h"
+#include "workload/weights.h"
 
 #include <dirent.h>
 #include <stdio.h>

@@ -13,10 +13,10 @@
 
 #include <stddef.h>
 
-#include "aimc_error.h"
-#include "matrices.h"
-#include "moe_model.h"
-#include "safetensors.h"
+#include "core/aimc_error.h"
+#include "workload/matrices.h"
+#include "workload/moe_model.h"
+#include "workload/safetensors.h"
 
 typedef struct aimc_weights aimc_weights;
 

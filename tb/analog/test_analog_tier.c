@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analog_tier.h"
+#include "analog/analog_tier.h"
 #include "check_main.h"
 
 static const double PI = 3.14159265358979323846;

@@ -6,8 +6,8 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "analog/pcm_device.h"
 #include "check_main.h"
-#include "pcm_device.h"
 
 static const double PI = 3.14159265358979323846;
 

@@ -6,8 +6,8 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "analog/periphery_analog.h"
 #include "check_main.h"
-#include "periphery_analog.h"
 
 static aimc_periphery_config cfg_bits(aimc_dac_mode mode, uint32_t b_in, uint32_t b_out)
 {

@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chip_config.h"
+#include "analog/periphery_config.h"
 #include "check_main.h"
-#include "json_config.h"
-#include "periphery_config.h"
+#include "core/json_config.h"
+#include "system/chip_config.h"
 
 /* A valid section; the error tests replace one piece of it. */
 static const char *good =

@@ -1,7 +1,7 @@
 #include <check.h>
 
 #include "check_main.h"
-#include "energy_ledger.h"
+#include "core/energy_ledger.h"
 
 START_TEST(token_sums_plus_chip_only_equal_chip_total)
 {

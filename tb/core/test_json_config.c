@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "check_main.h"
-#include "json_config.h"
+#include "core/json_config.h"
 
 static json_object *parse(const char *text, aimc_error *err)
 {

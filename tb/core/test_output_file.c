@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include "check_main.h"
-#include "output_file.h"
+#include "core/output_file.h"
 
 static char dir[256];
 

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <stdio.h>
 
-#include "activation_codes.h"
 #include "check_main.h"
+#include "engine/activation_codes.h"
 
 START_TEST(fused_summary_equals_generate_then_summarise)
 {

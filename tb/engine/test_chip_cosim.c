@@ -7,9 +7,9 @@
 #include <unistd.h>
 
 #include "check_main.h"
-#include "chip_config.h"
-#include "cosim_backend.h"
-#include "rng.h"
+#include "core/rng.h"
+#include "engine/cosim_backend.h"
+#include "system/chip_config.h"
 
 #define SMALL_CHIP AIMC_TB_DIR "/engine/tile_small.json" /* switch 3 cycles, compute 5 cycles */
 

@@ -36,11 +36,12 @@
 #include <string.h>
 
 #include "check_main.h"
-#include "cosim_backend.h"
-#include "decode_sequencer.h"
-#include "dispatch_build.h"
-#include "fast_backend.h"
-#include "mapping.h"
+#include "engine/cosim_backend.h"
+#include "engine/decode_sequencer.h"
+#include "engine/dispatch_build.h"
+#include "engine/fast_backend.h"
+#include "workload/mapping.h"
+#include "workload/model_load.h"
 
 typedef struct {
     aimc_moe_model model;

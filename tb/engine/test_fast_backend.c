@@ -11,14 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "activation_codes.h"
 #include "check_main.h"
-#include "chip_config.h"
-#include "dispatch_table.h"
-#include "energy_ledger.h"
-#include "fast_backend.h"
-#include "rng.h"
-#include "tile_cost.h"
+#include "core/energy_ledger.h"
+#include "core/rng.h"
+#include "engine/activation_codes.h"
+#include "engine/dispatch_table.h"
+#include "engine/fast_backend.h"
+#include "engine/tile_cost.h"
+#include "system/chip_config.h"
 
 #define SMALL_CHIP AIMC_TB_DIR "/engine/tile_small.json"
 #define CODES_SEED 77u

@@ -5,11 +5,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "activation_codes.h"
 #include "check_main.h"
-#include "chip_config.h"
-#include "cosim_tile.h"
-#include "tile_ref.h"
+#include "engine/activation_codes.h"
+#include "engine/cosim_tile.h"
+#include "engine/tile_ref.h"
+#include "system/chip_config.h"
 
 #define SMALL_CHIP AIMC_TB_DIR "/engine/tile_small.json"
 

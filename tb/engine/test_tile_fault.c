@@ -5,8 +5,8 @@
 #include <stdlib.h>
 
 #include "check_main.h"
-#include "chip_config.h"
-#include "cosim_tile.h"
+#include "engine/cosim_tile.h"
+#include "system/chip_config.h"
 
 START_TEST(a_second_tier_enable_is_caught)
 {

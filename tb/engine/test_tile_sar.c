@@ -6,11 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "analog/periphery_analog.h"
+#include "analog/periphery_config.h"
 #include "check_main.h"
-#include "periphery_analog.h"
-#include "periphery_config.h"
-#include "rng.h"
-#include "vtile.h"
+#include "core/rng.h"
+#include "shim/vtile.h"
 
 #define COLS 64
 #define ROWS 64

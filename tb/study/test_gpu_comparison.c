@@ -5,7 +5,8 @@
 #include <string.h>
 
 #include "check_main.h"
-#include "gpu_comparison.h"
+#include "report/gpu_comparison.h"
+#include "workload/model_load.h"
 
 #define REL(a, b) ck_assert_msg(fabs((a) / (b) - 1) < 1e-12, "%s = %.17g, expected %.17g", #a, (double)(a), (double)(b))
 

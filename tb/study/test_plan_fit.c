@@ -7,10 +7,10 @@
 #include <string.h>
 
 #include "check_main.h"
-#include "dispatch_build.h"
-#include "fast_backend.h"
+#include "engine/dispatch_build.h"
+#include "engine/fast_backend.h"
 #include "plan.h"
-#include "run_summary.h"
+#include "report/run_summary.h"
 
 static void build(aimc_plan *p, const char *model, const char *setting, long tiles, long tiers, bool fit, bool no_ott)
 {

@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "check_main.h"
-#include "study_table.h"
+#include "report/study_table.h"
 
 static const aimc_study_column cols[] = {
     {"point", AIMC_COL_TEXT, "label"},

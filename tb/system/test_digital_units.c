@@ -4,10 +4,10 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "chip_config.h"
 #include "check_main.h"
-#include "digital_units.h"
-#include "json_config.h"
+#include "core/json_config.h"
+#include "system/chip_config.h"
+#include "system/digital_units.h"
 
 static aimc_system_config cfg;
 

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "check_main.h"
-#include "gpu_roofline.h"
+#include "system/gpu_roofline.h"
 
 static aimc_gpu_config load(const char *name)
 {

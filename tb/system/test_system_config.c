@@ -4,10 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "chip_config.h"
 #include "check_main.h"
-#include "json_config.h"
-#include "system_config.h"
+#include "core/json_config.h"
+#include "system/chip_config.h"
+#include "system/system_config.h"
 
 static json_object *load_paper(char *path, size_t n)
 {

@@ -5,10 +5,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "assignment.h"
 #include "check_main.h"
-#include "expert_scores.h"
 #include "testutil.h"
+#include "workload/assignment.h"
+#include "workload/expert_scores.h"
+#include "workload/model_load.h"
 
 static aimc_moe_model load(const char *name)
 {

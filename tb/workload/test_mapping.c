@@ -4,9 +4,10 @@
 #include <string.h>
 
 #include "check_main.h"
-#include "mapping.h"
-#include "routing.h"
 #include "testutil.h"
+#include "workload/mapping.h"
+#include "workload/routing.h"
+#include "workload/model_load.h"
 
 static aimc_moe_model load(const char *name)
 {
@@ -273,7 +274,7 @@ START_TEST(every_strategy_is_consistent_on_a_real_model)
                               .layers = m.layers, .seed = 7, .zipf_exponent = 1.0};
     aimc_router *router = aimc_router_create(&rp, &err);
     ck_assert_msg(router != NULL, "%s", err.msg);
-    aimc_routing_trace *tr = aimc_routing_trace_from_router(&m, router, 256, &err);
+    aimc_routing_trace *tr = aimc_router_sample_trace(router, &m, 256, &err);
     ck_assert_msg(tr != NULL, "%s", err.msg);
     aimc_router_destroy(router);
     /* All analog minus 8 digital experts per MoE layer (56 of 64 stay, each 4x3 + 4x3 + 3x4 = 36 blocks):

@@ -2,7 +2,8 @@
 #include <string.h>
 
 #include "check_main.h"
-#include "matrices.h"
+#include "workload/matrices.h"
+#include "workload/model_load.h"
 
 static aimc_moe_model load(const char *name)
 {

@@ -3,8 +3,9 @@
 #include <string.h>
 
 #include "check_main.h"
-#include "moe_model.h"
 #include "testutil.h"
+#include "workload/moe_model.h"
+#include "workload/model_load.h"
 
 typedef struct {
     const char *preset;

@@ -4,8 +4,9 @@
 #include <string.h>
 
 #include "check_main.h"
-#include "routing_trace.h"
 #include "testutil.h"
+#include "workload/routing_trace.h"
+#include "workload/model_load.h"
 
 #define HEADER "{\"format\": \"aimc3d-routing-trace/1\", \"model\": \"tiny-moe\", \"layers\": 2, \"experts\": 4, \"top_k\": 2}\n"
 #define REC(t, l, a, b, ga, gb) \

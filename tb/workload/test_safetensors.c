@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "check_main.h"
-#include "safetensors.h"
 #include "testutil.h"
+#include "workload/safetensors.h"
 
 /* A file assembled by hand: 8-byte little-endian length, header text, data bytes. */
 static const char *raw_file(const char *name, const char *header, const void *data, size_t data_len)

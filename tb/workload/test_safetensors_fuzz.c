@@ -7,9 +7,9 @@
 #include <string.h>
 
 #include "check_main.h"
-#include "rng.h"
-#include "safetensors.h"
+#include "core/rng.h"
 #include "testutil.h"
+#include "workload/safetensors.h"
 
 #define ITERATIONS 12000
 

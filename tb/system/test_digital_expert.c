@@ -1,11 +1,13 @@
 #include <check.h>
 #include <string.h>
 
-#include "chip_config.h"
 #include "check_main.h"
-#include "digital_expert.h"
-#include "json_config.h"
+#include "core/json_config.h"
+#include "system/chip_config.h"
+#include "system/digital_expert.h"
+#include "workload/matrices.h"
 #include "testutil.h"
+#include "workload/model_load.h"
 
 static aimc_digital_expert_config load_text(const char *text)
 {

@@ -1,8 +1,8 @@
-#include "digital_expert.h"
+#include "system/digital_expert.h"
 
 #include <math.h>
 
-#include "json_config.h"
+#include "core/json_config.h"
 
 int aimc_digital_expert_config_load(json_object *root, const char *file, aimc_digital_expert_config *out,
                                     aimc_error *err)
@@ -36,15 +36,4 @@ void aimc_digital_expert_cost(const aimc_digital_expert_config *c, double clock_
     /* 1e-9 absorbs the rounding of an exact multiple of the period */
     out->cycles = (uint64_t)ceil(out->latency_ns * 1000.0 / clock_period_ps - 1e-9);
     out->energy = aimc_pJ_to_fJ((double)out->flops * c->energy_per_flop_pJ + (double)out->bytes * c->energy_per_byte_pJ);
-}
-
-void aimc_digital_matrices_cost(const aimc_digital_expert_config *c, double clock_period_ps, const aimc_matrix *x,
-                                size_t n, uint32_t tokens, aimc_digital_cost *out)
-{
-    uint64_t weights = 0, io = 0;
-    for (size_t i = 0; i < n; i++) {
-        weights += aimc_matrix_params(&x[i]);
-        io += (uint64_t)x[i].in_dim + x[i].out_dim;
-    }
-    aimc_digital_expert_cost(c, clock_period_ps, weights, io, tokens, out);
 }

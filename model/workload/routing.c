@@ -1,13 +1,13 @@
-#include "routing.h"
+#include "workload/routing.h"
 
 #include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "rng.h"
-#include "route_stream.h"
-#include "routing_trace.h"
+#include "core/rng.h"
+#include "workload/route_stream.h"
+#include "workload/routing_trace.h"
 
 static const char *const mode_names[AIMC_ROUTE_MODE_COUNT] = {
     [AIMC_ROUTE_UNIFORM] = "uniform",   [AIMC_ROUTE_SKEWED] = "skewed", [AIMC_ROUTE_COSELECT] = "co-selection",
@@ -422,4 +422,20 @@ int aimc_router_route(const aimc_router *r, uint32_t sequence, uint32_t token, u
     }
     finish_route(p->top_k, pick, logit, out);
     return 0;
+}
+
+aimc_routing_trace *aimc_router_sample_trace(const aimc_router *r, const aimc_moe_model *m, uint32_t tokens,
+                                             aimc_error *err)
+{
+    aimc_routing_trace *t = aimc_routing_trace_create(m, err);
+    for (uint32_t tok = 0; t && tok < tokens; tok++)
+        for (uint32_t l = m->dense_layers; l < m->layers; l++) {
+            aimc_route route;
+            if (aimc_router_route(r, 0, tok, l, NULL, &route, err) ||
+                aimc_routing_trace_append(t, tok, l, route.expert, route.gate, err)) {
+                aimc_routing_trace_destroy(t);
+                return NULL;
+            }
+        }
+    return t;
 }

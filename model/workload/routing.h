@@ -25,9 +25,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "aimc_error.h"
+#include "core/aimc_error.h"
 
-typedef struct aimc_routing_trace aimc_routing_trace; /* model/workload/routing_trace.h */
+#include "workload/moe_model.h"
+#include "workload/routing_trace.h"
 
 #define AIMC_ROUTE_MAX_K 64
 #define AIMC_ROUTE_MAX_EXPERTS 4096
@@ -105,5 +106,9 @@ void aimc_router_synthetic_hidden(const aimc_router *r, uint32_t sequence, uint3
 uint32_t aimc_router_expert_at_rank(const aimc_router *r, uint32_t layer, uint32_t rank);
 /* co-selection: the partner of `expert` in `layer`, or UINT32_MAX (odd E: one expert has none). */
 uint32_t aimc_router_partner(const aimc_router *r, uint32_t layer, uint32_t expert);
+/* A trace of `tokens` tokens (one sequence) routed by r, e.g. in skewed or co-selection mode: the "sampled
+ * statistics" of the co-selection aware mapper. */
+aimc_routing_trace *aimc_router_sample_trace(const aimc_router *r, const aimc_moe_model *m, uint32_t tokens,
+                                             aimc_error *err);
 
 #endif

@@ -1,11 +1,11 @@
-#include "chip_config.h"
+#include "system/chip_config.h"
 
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "json_config.h"
+#include "core/json_config.h"
 
 #ifndef AIMC_PRESETS_DIR
 #error "AIMC_PRESETS_DIR must be defined by the build"

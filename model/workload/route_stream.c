@@ -1,4 +1,4 @@
-#include "route_stream.h"
+#include "workload/route_stream.h"
 
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>

@@ -16,9 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "aimc_error.h"
-#include "energy_ledger.h"
-#include "matrices.h"
+#include "core/aimc_error.h"
+#include "core/energy_ledger.h"
 
 typedef struct {
     double peak_flops_per_ns;
@@ -47,8 +46,4 @@ typedef struct {
  * activation_bytes bytes. */
 void aimc_digital_expert_cost(const aimc_digital_expert_config *c, double clock_period_ps, uint64_t weights,
                               uint64_t io_elements, uint32_t tokens, aimc_digital_cost *out);
-/* The same for a list of matrices run one after the other (e.g. an expert's gate, up and down). */
-void aimc_digital_matrices_cost(const aimc_digital_expert_config *c, double clock_period_ps, const aimc_matrix *x,
-                                size_t n, uint32_t tokens, aimc_digital_cost *out);
-
 #endif

@@ -8,10 +8,11 @@
 #include <unistd.h>
 
 #include "check_main.h"
-#include "moe_model.h"
-#include "rng.h"
-#include "routing.h"
-#include "routing_trace.h"
+#include "core/rng.h"
+#include "workload/moe_model.h"
+#include "workload/routing.h"
+#include "workload/routing_trace.h"
+#include "workload/model_load.h"
 
 /* A count of n independent trials with success probability p is within 5 standard deviations,
  * 5 * sqrt(n p (1 - p)), of n p except with probability < 6e-7: a correct sampler essentially never fails,

@@ -6,11 +6,11 @@
 
 #include <stdint.h>
 
-#include "aimc_error.h"
-#include "energy_ledger.h"
-#include "periphery_config.h"
-#include "digital_expert.h"
-#include "system_config.h"
+#include "analog/periphery_config.h"
+#include "core/aimc_error.h"
+#include "core/energy_ledger.h"
+#include "system/digital_expert.h"
+#include "system/system_config.h"
 
 typedef struct {
     uint32_t tiles;
