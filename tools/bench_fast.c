@@ -12,10 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "engine/cosim_backend.h"
-#include "engine/decode_sequencer.h"
-#include "engine/fast_backend.h"
-#include "plan.h"
+#include "bench_demo.h"
 #include "study_run.h"
 
 static double cpu_s(void)
@@ -60,52 +57,13 @@ static int olmoe_case(uint32_t batch, uint32_t tokens)
 /* The demo workload on 16 tiles through one engine; returns the CPU seconds of the decode and its cycles. */
 static int demo(const char *engine, double *seconds, uint64_t *cycles, uint64_t *jobs)
 {
-    aimc_plan_args a;
-    aimc_plan_args_defaults(&a, "bench");
-    a.model = "small-moe";
-    a.chip = "paper";
-    a.setting = "all-analog";
-    a.tiles = 16;
-    aimc_plan p;
-    aimc_error err;
-    aimc_dispatch_table *table = NULL;
-    aimc_router *router = NULL;
-    aimc_ledger *ledger = aimc_ledger_create(0);
-    aimc_mvm_backend *b = NULL;
-    int rc = aimc_plan_build(&a, &p, &err);
-    if (!rc && !(table = aimc_plan_dispatch_table(&p, &err)))
-        rc = -1;
-    aimc_routing_params rp = {.mode = AIMC_ROUTE_UNIFORM, .experts = p.model.experts, .top_k = p.model.top_k,
-                              .layers = p.model.layers, .seed = 1};
-    if (!rc && !(router = aimc_router_create(&rp, &err)))
-        rc = -1;
-    uint32_t slots = aimc_cosim_backend_slots();
-    if (!rc)
-        b = strcmp(engine, "fast") == 0 ? aimc_fast_backend_create(&p.engine_chip, table,
-                                                                   aimc_cosim_backend_queue_depth(), slots, 1,
-                                                                   p.chip.periphery.b_in_bits, ledger, &err)
-                                        : aimc_cosim_backend_create(&p.chip, table, 1, ledger, NULL, &err);
-    if (!rc && !b)
-        rc = -1;
-    aimc_decode_options o = {.batch = 4, .tokens = 8, .prompt = 64, .slots = slots, .seed = 1};
-    aimc_decode_result r;
-    double t0 = cpu_s();
-    if (!rc)
-        rc = aimc_decode_run(p.mapping, table, router, b, &o, ledger, &r, &err);
-    *seconds = cpu_s() - t0;
-    if (rc) {
-        fprintf(stderr, "bench_fast: %s\n", err.msg);
-    } else {
-        *cycles = r.cycles;
-        *jobs = b->ops->stats(b)->jobs;
-    }
-    if (b)
-        b->ops->destroy(b);
-    aimc_router_destroy(router);
-    aimc_dispatch_table_destroy(table);
-    aimc_ledger_destroy(ledger);
-    aimc_plan_release(&p);
-    return rc;
+    aimc_bench_demo_result r;
+    if (aimc_bench_demo("bench_fast", engine, 16, NULL, &r))
+        return 1;
+    *seconds = r.decode_cpu_s;
+    *cycles = r.cycles;
+    *jobs = r.tier_mvms;
+    return 0;
 }
 
 static int speedup(void)

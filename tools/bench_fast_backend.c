@@ -73,7 +73,7 @@ static int bench(const aimc_chip_config *chip, const char *label, uint32_t block
     for (uint32_t i = 0; i < SLOTS; i++)
         free_slots[i] = SLOTS - 1 - i;
     uint64_t commands = 0, cycle;
-    const aimc_mvm_stats *st = b->ops->stats(b);
+    const aimc_mvm_stats *st = aimc_mvm_backend_stats(b);
     double t0 = now_s();
     while (st->jobs < target_jobs) {
         while (nfree > 0) {
@@ -83,10 +83,10 @@ static int bench(const aimc_chip_config *chip, const char *label, uint32_t block
                                   .layer = (uint32_t)((n / 2) % LAYERS), .phase = (uint32_t)(n % 2), .nunits = 2};
             c.unit[0] = aimc_rng_uniform_int(rng, EXPERTS);
             c.unit[1] = (c.unit[0] + 1 + aimc_rng_uniform_int(rng, EXPERTS - 1)) % EXPERTS;
-            if (b->ops->submit(b, b->ops->now(b), &c, &err))
+            if (aimc_mvm_backend_submit(b, aimc_mvm_backend_now(b), &c, &err))
                 goto fail;
         }
-        if (b->ops->advance(b, UINT64_MAX, done, &ndone, &cycle, &err))
+        if (aimc_mvm_backend_advance(b, UINT64_MAX, done, &ndone, &cycle, &err))
             goto fail;
         for (uint32_t i = 0; i < ndone; i++)
             free_slots[nfree++] = done[i];
@@ -98,16 +98,16 @@ static int bench(const aimc_chip_config *chip, const char *label, uint32_t block
     printf("%-34s %9.3f M jobs %8.3f M commands in %6.3f CPU s: %6.2f M tier-MVM events/s (%5.1f ns/job), "
            "%.1f M simulated cycles/s, tile utilisation %.1f %%, %.1f %% of jobs switch\n",
            label, st->jobs / 1e6, commands / 1e6, dt, st->jobs / dt / 1e6, dt / st->jobs * 1e9,
-           b->ops->now(b) / dt / 1e6, 100.0 * busy / ((double)b->ops->now(b) * chip->tile.tiles),
+           aimc_mvm_backend_now(b) / dt / 1e6, 100.0 * busy / ((double)aimc_mvm_backend_now(b) * chip->tile.tiles),
            100.0 * switches / st->jobs);
-    b->ops->destroy(b);
+    aimc_mvm_backend_destroy(b);
     aimc_ledger_destroy(ledger);
     aimc_dispatch_table_destroy(t);
     aimc_rng_destroy(rng);
     return 0;
 fail:
     fprintf(stderr, "bench_fast_backend: %s\n", err.msg);
-    b->ops->destroy(b);
+    aimc_mvm_backend_destroy(b);
     aimc_ledger_destroy(ledger);
     aimc_dispatch_table_destroy(t);
     aimc_rng_destroy(rng);

@@ -4,7 +4,7 @@
 
 #include "cli.h"
 #include "core/output_file.h"
-#include "plan.h"
+#include "plan_args.h"
 #include "workload/mapping_report.h"
 
 typedef struct {
@@ -16,16 +16,17 @@ static int run(const map_args *a, aimc_error *err)
 {
     if (a->out && aimc_output_check_writable(a->out, err))
         return -1;
-    aimc_plan p;
-    int rc = aimc_plan_build(&a->plan, &p, err);
+    aimc_plan *p = aimc_plan_args_create(&a->plan, err);
+    int rc = p ? 0 : -1;
     if (rc == 0 && a->out)
-        rc = aimc_mapping_write_json(p.mapping, p.assignment, a->out, err);
+        rc = aimc_mapping_write_json(aimc_plan_mapping(p), aimc_plan_assignment(p), a->out, err);
     if (rc == 0) {
-        aimc_mapping_print_report(p.mapping, p.assignment, &p.chip.digital_expert, stdout);
+        aimc_mapping_print_report(aimc_plan_mapping(p), aimc_plan_assignment(p), &aimc_plan_chip(p)->digital_expert,
+                                  stdout);
         if (a->out)
             printf("mapping written to %s\n", a->out);
     }
-    aimc_plan_release(&p);
+    aimc_plan_destroy(p);
     return rc;
 }
 

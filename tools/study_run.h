@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#include "plan.h"
+#include "plan_args.h"
 #include "progress.h"
 #include "report/gpu_comparison.h"
 #include "report/run_summary.h"

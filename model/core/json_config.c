@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/output_file.h"
+
 static void where_name(aimc_json_where at, const char *key, char *buf, size_t n)
 {
     if (at.section && at.section[0])
@@ -231,4 +233,13 @@ json_object *aimc_json_double(double value, int decimals)
     double rounded = round(value * scale) / scale;
     snprintf(text, sizeof text, "%.*f", decimals, rounded);
     return json_object_new_double_s(rounded, text);
+}
+
+int aimc_json_write_file(const char *path, json_object *obj, aimc_error *err)
+{
+    aimc_output_file *out = aimc_output_open(path, err);
+    if (!out)
+        return -1;
+    fprintf(aimc_output_stream(out), "%s\n", aimc_json_to_text(obj));
+    return aimc_output_commit(out, err);
 }

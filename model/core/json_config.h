@@ -47,6 +47,8 @@ const char *aimc_json_child(aimc_json_where at, const char *key, char *buf, size
 /* Serialises with the project's conventions (pretty, no slash escaping, %.17g doubles avoided: callers
  * add doubles with aimc_json_double so a value prints the same on every run). Caller frees nothing. */
 const char *aimc_json_to_text(json_object *obj);
+/* Writes aimc_json_to_text(obj) and a newline to path atomically (core/output_file.h). */
+int aimc_json_write_file(const char *path, json_object *obj, aimc_error *err);
 /* A double rounded to `decimals` places, printed as such (so reports are byte-stable and readable). */
 json_object *aimc_json_double(double value, int decimals);
 

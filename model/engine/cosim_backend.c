@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/backends.h"
 #include "engine/cosim_tile.h"
 #include "engine/tile_cost.h"
 #include "shim/vchip.h"
@@ -53,18 +54,13 @@ typedef struct {
     slot_state slots[MAX_SLOTS];
     aimc_mvm_stats stats;
     aimc_cosim_backend_report report;
+    bool traced;
     aimc_fJ booked; /* energy booked from RTL events, to compare with the RTL's monitor */
     uint64_t codes_seed;
     int16_t *codes;  /* one job's DAC codes */
     FILE *record;    /* stimulus record, or NULL */
     uint32_t slot_bits, job_bits;
 } cosim_backend;
-
-static const aimc_vchip_api *api_for_build(void) { return aimc_vchip_api_for(1); }
-
-uint32_t aimc_cosim_backend_queue_depth(void) { return api_for_build()->params->queue_depth; }
-uint32_t aimc_cosim_backend_slots(void) { return api_for_build()->params->slots; }
-uint32_t aimc_cosim_backend_max_batch(void) { return api_for_build()->params->seqs; }
 
 static void scoreboard_error(cosim_backend *b, const char *fmt, uint64_t cycle, uint32_t x, uint32_t y)
 {
@@ -396,12 +392,26 @@ static void destroy(aimc_mvm_backend *base)
     free(b);
 }
 
+static void checks_of(aimc_mvm_backend *base, aimc_mvm_backend_checks *out)
+{
+    aimc_cosim_backend_report r;
+    aimc_cosim_backend_report_get(base, &r);
+    *out = (aimc_mvm_backend_checks){.checked = true, .scoreboard_errors = r.scoreboard_errors,
+                                     .ott_violation_cycles = r.ott_violation_cycles,
+                                     .rtl_assertion_failures = r.rtl_assertion_failures,
+                                     .energy_monitor_delta_fJ = r.energy_monitor_delta_fJ,
+                                     .setup_cycles = r.setup_cycles,
+                                     .trace_format = ((cosim_backend *)base)->traced ? aimc_vchip_trace_format() : NULL};
+    memcpy(out->first_error, r.first_error, sizeof out->first_error);
+}
+
 static const aimc_mvm_backend_ops cosim_ops = {
     .submit = submit,
     .advance = advance,
     .mark_token = mark_token,
     .now = now_of,
     .stats = stats_of,
+    .checks = checks_of,
     .destroy = destroy,
 };
 
@@ -550,6 +560,7 @@ aimc_mvm_backend *aimc_cosim_backend_create_recorded(const aimc_chip_config *chi
         aimc_fail(err, "cosim backend: out of memory");
         return NULL;
     }
+    b->traced = trace_path != NULL;
     if (trace_path && !api->trace_open(b->rtl, trace_path)) {
         destroy(&b->base);
         aimc_fail(err, "%s: cannot write the trace", trace_path);
@@ -564,4 +575,17 @@ aimc_mvm_backend *aimc_cosim_backend_create_recorded(const aimc_chip_config *chi
         record_config(b->record, &cfg);
     load_mapping(b);
     return &b->base;
+}
+
+static aimc_mvm_backend *create_from_params(const aimc_mvm_backend_params *p, aimc_error *err)
+{
+    return aimc_cosim_backend_create_recorded(p->chip, p->table, p->codes_seed, p->ledger, p->trace_path,
+                                              p->record_path, err);
+}
+
+/* Programs that link this library (link_whole) have the "cosim" engine; pure-C programs do not. */
+__attribute__((constructor)) static void register_cosim(void)
+{
+    static const aimc_mvm_backend_kind kind = {"cosim", create_from_params};
+    aimc_mvm_backend_register(&kind);
 }

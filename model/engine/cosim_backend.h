@@ -22,8 +22,8 @@ typedef struct {
     uint64_t setup_cycles;        /* reset and mapping-memory load before cycle 0 */
 } aimc_cosim_backend_report;
 
-/* Queue depth and slot count are the RTL's (aimc_cosim_backend_queue_depth / _slots); the chip build used is
- * the smallest with chip->tile.tiles tiles.  trace_path may be NULL. */
+/* Queue depth and slot count are the RTL's (params/chip_params.h); the chip build used is the smallest with
+ * chip->tile.tiles tiles; the batch is bounded by its token-marker ports (AIMC_CHIP_SEQS).  trace_path may be NULL. */
 aimc_mvm_backend *aimc_cosim_backend_create(const aimc_chip_config *chip, const aimc_dispatch_table *table,
                                             uint64_t codes_seed, aimc_ledger *ledger, const char *trace_path,
                                             aimc_error *err);
@@ -32,10 +32,6 @@ aimc_mvm_backend *aimc_cosim_backend_create(const aimc_chip_config *chip, const 
 aimc_mvm_backend *aimc_cosim_backend_create_recorded(const aimc_chip_config *chip, const aimc_dispatch_table *table,
                                                      uint64_t codes_seed, aimc_ledger *ledger, const char *trace_path,
                                                      const char *record_path, aimc_error *err);
-uint32_t aimc_cosim_backend_queue_depth(void);
-uint32_t aimc_cosim_backend_slots(void);
-/* Sequences the chip's token-marker ports show: the largest batch the cosim engine runs. */
-uint32_t aimc_cosim_backend_max_batch(void);
 /* Reads the scoreboard and the end-of-run checks (call after the last completion). */
 void aimc_cosim_backend_report_get(aimc_mvm_backend *b, aimc_cosim_backend_report *out);
 

@@ -1,5 +1,6 @@
 #include "engine/decode_sequencer.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -290,7 +291,7 @@ static int issue(run_ctx *c, uint32_t seq, uint64_t cycle, aimc_mvm_command *cmd
             c->slot_seq[s] = (int32_t)seq;
             c->groups_in_flight++;
             c->r->groups++;
-            return c->be->ops->submit(c->be, cycle, cmd, err);
+            return aimc_mvm_backend_submit(c->be, cycle, cmd, err);
         }
     /* no free slot: the sequence waits (its command stays pending) until a group completes */
     c->waiters[(c->waiter_head + c->nwaiters++) % c->o->batch] = seq;
@@ -321,7 +322,7 @@ static uint32_t seq_len(const run_ctx *c, uint32_t seq)
 /* A token boundary for the backend's waveform (token_start and output_done). */
 static int mark_token(run_ctx *c, uint32_t seq, uint64_t t, bool end, aimc_error *err)
 {
-    return c->be->ops->mark_token ? c->be->ops->mark_token(c->be, t, seq, end, err) : 0;
+    return aimc_mvm_backend_mark_token(c->be, t, seq, end, err);
 }
 
 static int token_start(run_ctx *c, uint32_t seq, uint64_t t, aimc_error *err)
@@ -559,7 +560,7 @@ static int loop(run_ctx *c, aimc_error *err)
         if (c->groups_in_flight > 0) {
             uint32_t done[MAX_SLOTS], n;
             uint64_t cycle;
-            if (c->be->ops->advance(c->be, t_next, done, &n, &cycle, err))
+            if (aimc_mvm_backend_advance(c->be, t_next, done, &n, &cycle, err))
                 return -1;
             if (n > 0) {
                 for (uint32_t i = 0; i < n; i++)
@@ -578,15 +579,38 @@ static int loop(run_ctx *c, aimc_error *err)
     /* The backend runs through the last token's end cycle (the cosim's trace then shows every token end). */
     uint32_t done[MAX_SLOTS], n;
     uint64_t cycle;
-    return c->be->ops->advance(c->be, c->r->cycles + 1, done, &n, &cycle, err);
+    return aimc_mvm_backend_advance(c->be, c->r->cycles + 1, done, &n, &cycle, err);
 }
+
+/* Static energy over the run, booked to the chip (no token caused it), one entry per source, the same for every
+ * engine: the digital units' passive power, the DRAM's idle power while it is not busy, and the leakage of every
+ * physical tile. */
+static aimc_fJ digital_passive(const run_ctx *c, uint64_t cycles)
+{
+    return aimc_digital_passive_energy(c->sys, c->period_ps, cycles);
+}
+
+static aimc_fJ dram_idle(const run_ctx *c, uint64_t cycles)
+{
+    uint64_t busy = c->r->dram_busy_cycles < cycles ? c->r->dram_busy_cycles : cycles;
+    return aimc_dram_idle_energy(c->sys, c->period_ps, cycles - busy);
+}
+
+static aimc_fJ tile_leakage(const run_ctx *c, uint64_t cycles)
+{
+    uint64_t ns = (uint64_t)llround((double)cycles * c->chip->clock_period_ps / 1000.0);
+    return aimc_periphery_leakage_fJ(&c->chip->periphery, c->chip->tile.tiles, ns);
+}
+
+static aimc_fJ (*const static_sources[])(const run_ctx *, uint64_t) = {digital_passive, dram_idle, tile_leakage};
 
 static void book_static(run_ctx *c)
 {
-    uint64_t cycles = c->r->cycles;
-    aimc_ledger_book_chip(c->ledger, AIMC_E_STATIC, aimc_digital_passive_energy(c->sys, c->period_ps, cycles));
-    uint64_t busy = c->r->dram_busy_cycles < cycles ? c->r->dram_busy_cycles : cycles;
-    aimc_ledger_book_chip(c->ledger, AIMC_E_STATIC, aimc_dram_idle_energy(c->sys, c->period_ps, cycles - busy));
+    for (size_t i = 0; i < sizeof static_sources / sizeof static_sources[0]; i++) {
+        aimc_fJ e = static_sources[i](c, c->r->cycles);
+        if (e)
+            aimc_ledger_book_chip(c->ledger, AIMC_E_STATIC, e);
+    }
 }
 
 int aimc_decode_run(const aimc_mapping *mp, const aimc_dispatch_table *table, const aimc_router *router,

@@ -37,6 +37,8 @@
 
 #include "core/aimc_error.h"
 #include "core/energy_ledger.h"
+#include "engine/dispatch_table.h"
+#include "system/chip_config.h"
 
 #define AIMC_MAX_GROUP_UNITS 16 /* units in one command: top-k routed + shared experts, or q/k/v */
 
@@ -58,22 +60,58 @@ typedef struct {
     uint64_t *stall_cycles;      /* per tile: cycles the dispatcher held a job for that tile's full queue */
 } aimc_mvm_stats;
 
+/* What every backend's own checks found (the cosim's scoreboard, RTL assertions and energy monitor; a backend
+ * without checks reports none). */
+typedef struct {
+    bool checked;                 /* false: the backend has no checks of its own (the fast engine) */
+    uint64_t scoreboard_errors;   /* lost, duplicated or reordered jobs, unknown tags */
+    char first_error[256];
+    uint64_t ott_violation_cycles;
+    uint64_t rtl_assertion_failures;
+    int64_t energy_monitor_delta_fJ; /* RTL energy monitor minus the energy the backend booked */
+    uint64_t setup_cycles;        /* simulated before cycle 0 (reset, mapping-memory load) */
+    const char *trace_format;     /* "fst" / "vcd" when a waveform is written, else NULL */
+} aimc_mvm_backend_checks;
+
+/* What a backend is built from; the engine is chosen by name (aimc_mvm_backend_create). */
+typedef struct {
+    const aimc_chip_config *chip;       /* the engine chip (copied where needed) */
+    const aimc_dispatch_table *table;   /* finished; must outlive the backend */
+    uint64_t codes_seed;                /* activation codes of every job (activation_codes.h) */
+    aimc_ledger *ledger;                /* where MVM energy is booked (not owned) */
+    const char *trace_path;             /* waveform to write (cosim), or NULL */
+    const char *record_path;            /* stimulus record to write (cosim), or NULL */
+} aimc_mvm_backend_params;
+
 typedef struct aimc_mvm_backend aimc_mvm_backend;
 
+int aimc_mvm_backend_submit(aimc_mvm_backend *b, uint64_t cycle, const aimc_mvm_command *cmd, aimc_error *err);
+int aimc_mvm_backend_advance(aimc_mvm_backend *b, uint64_t until, uint32_t *done_slots, uint32_t *ndone,
+                             uint64_t *done_cycle, aimc_error *err);
+/* A no-op (0) for backends that write no waveform. */
+int aimc_mvm_backend_mark_token(aimc_mvm_backend *b, uint64_t cycle, uint32_t seq, bool end, aimc_error *err);
+uint64_t aimc_mvm_backend_now(const aimc_mvm_backend *b);
+const aimc_mvm_stats *aimc_mvm_backend_stats(const aimc_mvm_backend *b);
+void aimc_mvm_backend_checks_of(aimc_mvm_backend *b, aimc_mvm_backend_checks *out);
+/* Closes what the backend writes (its waveform, its record) and frees it.  Safe on NULL. */
+void aimc_mvm_backend_destroy(aimc_mvm_backend *b);
+
+/* ---- for backend implementations only: callers use the functions above ---- */
+
 typedef struct {
-    /* Queues a command from cycle `cycle` (>= now). */
     int (*submit)(aimc_mvm_backend *b, uint64_t cycle, const aimc_mvm_command *cmd, aimc_error *err);
     /* Simulates cycles [now, until) in order; stops after the first cycle in which one or more groups
      * complete, returning their slots (ascending) in done_slots / *ndone and that cycle in *done_cycle.
      * On return now is done_cycle + 1, or `until` when nothing completed. */
     int (*advance)(aimc_mvm_backend *b, uint64_t until, uint32_t *done_slots, uint32_t *ndone,
                    uint64_t *done_cycle, aimc_error *err);
-    /* Optional (NULL where the backend writes no waveform): sequence `seq` starts (end false) or finishes (end
-     * true) a token in cycle `cycle` (>= now).  The cosim drives these into the chip's token-marker ports, so
-     * every token's window shows in the trace; they change no timing. */
+    /* Optional: sequence `seq` starts (end false) or finishes (end true) a token in cycle `cycle` (>= now).  The
+     * cosim drives these into the chip's token-marker ports, so every token's window shows in the trace; they
+     * change no timing. */
     int (*mark_token)(aimc_mvm_backend *b, uint64_t cycle, uint32_t seq, bool end, aimc_error *err);
     uint64_t (*now)(const aimc_mvm_backend *b);
     const aimc_mvm_stats *(*stats)(const aimc_mvm_backend *b);
+    void (*checks)(aimc_mvm_backend *b, aimc_mvm_backend_checks *out); /* optional */
     void (*destroy)(aimc_mvm_backend *b);
 } aimc_mvm_backend_ops;
 

@@ -24,4 +24,4 @@ bool aimc_tile_job_cost_depends_on_codes(const aimc_chip_config *chip)
     return chip->periphery.dac_mode != AIMC_DAC_BIT_SERIAL;
 }
 
-aimc_fJ aimc_tile_switch_energy(const aimc_chip_config *chip) { return chip->energy.tier_switch; }
+aimc_fJ aimc_tile_switch_energy(const aimc_chip_config *chip) { return chip->periphery.energy.tier_switch; }

@@ -127,14 +127,9 @@ int aimc_energy_report_write_json(const char *path, const aimc_ledger *l, aimc_e
                                   aimc_error *err)
 {
     json_object *root = aimc_energy_report_build(l, info);
-    aimc_output_file *out = aimc_output_open(path, err);
-    if (!out) {
-        json_object_put(root);
-        return -1;
-    }
-    fprintf(aimc_output_stream(out), "%s\n", aimc_json_to_text(root));
+    int rc = aimc_json_write_file(path, root, err);
     json_object_put(root);
-    return aimc_output_commit(out, err);
+    return rc;
 }
 
 int aimc_energy_report_write_csv(const char *path, const aimc_ledger *l, uint64_t clock_period_ps, aimc_error *err)

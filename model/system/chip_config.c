@@ -34,23 +34,17 @@ static int load_tile(json_object *root, const char *file, aimc_chip_config *cfg,
     if (aimc_json_get_object(root, top, "tile", &tile, err))
         return -1;
     aimc_json_where at = {file, "tile"};
-    long tiles, tiers, rows, cols, sw, comp;
-    double sw_pJ, mvm_pJ, area;
+    long tiles, tiers, rows, cols, sw;
+    double area;
     if (aimc_json_get_int(tile, at, "tiles", 1, 65536, &tiles, err) ||
         aimc_json_get_int(tile, at, "tiers", 2, 256, &tiers, err) ||
         aimc_json_get_int(tile, at, "rows", 1, 8192, &rows, err) ||
         aimc_json_get_int(tile, at, "cols", 1, 8192, &cols, err) ||
         aimc_json_get_int(tile, at, "tier_switch_cycles", 0, 65535, &sw, err) ||
-        aimc_json_get_int(tile, at, "mvm_compute_cycles", 1, 65535, &comp, err))
-        return -1;
-    if (aimc_json_get_param(tile, at, "tier_switch_energy_pJ", 0, 1e9, &sw_pJ, NULL, err) ||
-        aimc_json_get_param(tile, at, "tier_mvm_energy_pJ", 0, 1e9, &mvm_pJ, NULL, err) ||
         aimc_json_get_param(tile, at, "tile_area_mm2", 0, 1e6, &area, NULL, err))
         return -1;
-    cfg->tile = (aimc_tile_config){(uint32_t)tiles, (uint32_t)tiers, (uint32_t)rows, (uint32_t)cols,
-                                   (uint32_t)sw, (uint32_t)comp, area};
-    cfg->energy.tier_switch = aimc_pJ_to_fJ(sw_pJ);
-    cfg->energy.tier_mvm = aimc_pJ_to_fJ(mvm_pJ);
+    cfg->tile = (aimc_tile_config){(uint32_t)tiles, (uint32_t)tiers, (uint32_t)rows, (uint32_t)cols, (uint32_t)sw,
+                                   area};
     return 0;
 }
 

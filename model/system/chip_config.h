@@ -16,22 +16,15 @@ typedef struct {
     uint32_t tiles;
     uint32_t tiers;              /* per tile (the 3D stack height) */
     uint32_t rows, cols;         /* crossbar of one tier: inputs x outputs */
-    uint32_t tier_switch_cycles; /* OTT: re-connecting the periphery to another tier */
-    uint32_t mvm_compute_cycles; /* fixed compute phase of the tile without periphery RTL */
+    uint32_t tier_switch_cycles; /* OTT: re-connecting the periphery to another tier (its energy: periphery) */
     double tile_area_mm2;
 } aimc_tile_config;
-
-typedef struct {
-    aimc_fJ tier_mvm;    /* one whole tier MVM, when the periphery is not broken down */
-    aimc_fJ tier_switch; /* one switch of the active tier */
-} aimc_tile_energy;
 
 typedef struct {
     char name[64];
     char path[512];           /* file it came from, for messages and the report's echo */
     double clock_period_ps;   /* integer picoseconds */
     aimc_tile_config tile;
-    aimc_tile_energy energy;
     aimc_periphery_config periphery; /* DAC/ADC, device and per-event energies (periphery_config.h) */
     aimc_system_config system;                 /* digital units, interconnect, DRAM (system_config.h) */
     aimc_digital_expert_config digital_expert; /* engine for the matrices kept digital (digital_expert.h) */

@@ -197,11 +197,6 @@ static void load_preset(const char *name, aimc_periphery_config *c, uint32_t *pe
     ck_assert_msg(aimc_periphery_config_load(root, path, chip.tile.rows, chip.tile.cols, c, &err) == 0, "%s",
                   err.msg);
     *period_ps = (uint32_t)chip.clock_period_ps;
-    /* the tile section's lumped figures agree with the periphery's breakdown */
-    aimc_fJ e[AIMC_E_COUNT];
-    ck_assert_int_eq(aimc_periphery_mvm_energy(c, e), chip.energy.tier_mvm);
-    ck_assert_uint_eq(aimc_periphery_mvm_cycles_max(c), chip.tile.mvm_compute_cycles);
-    ck_assert_int_eq(c->energy.tier_switch, chip.energy.tier_switch);
     json_object_put(root);
 }
 

@@ -46,7 +46,7 @@ static void close_fixture(fixture *f)
     ck_assert_uint_eq(r.ott_violation_cycles, 0);
     ck_assert_uint_eq(r.rtl_assertion_failures, 0);
     ck_assert_int_eq(r.energy_monitor_delta_fJ, 0);
-    f->b->ops->destroy(f->b);
+    aimc_mvm_backend_destroy(f->b);
     aimc_dispatch_table_destroy(f->table);
     aimc_ledger_destroy(f->ledger);
 }
@@ -57,7 +57,7 @@ static void submit(fixture *f, uint64_t cycle, uint32_t slot, uint32_t token, ui
     aimc_mvm_command c = {.slot = slot, .token = token, .layer = layer, .phase = phase, .nunits = nunits};
     memcpy(c.unit, units, nunits * sizeof *units);
     aimc_error err;
-    ck_assert_msg(f->b->ops->submit(f->b, cycle, &c, &err) == 0, "%s", err.msg);
+    ck_assert_msg(aimc_mvm_backend_submit(f->b, cycle, &c, &err) == 0, "%s", err.msg);
 }
 
 /* Runs until the next completion; returns its cycle and checks the completed slot. */
@@ -66,7 +66,7 @@ static uint64_t next_done(fixture *f, uint32_t expect_slot)
     uint32_t slots[64], n;
     uint64_t cycle;
     aimc_error err;
-    ck_assert_int_eq(f->b->ops->advance(f->b, 1000000, slots, &n, &cycle, &err), 0);
+    ck_assert_int_eq(aimc_mvm_backend_advance(f->b, 1000000, slots, &n, &cycle, &err), 0);
     ck_assert_uint_eq(n, 1);
     ck_assert_uint_eq(slots[0], expect_slot);
     return cycle;
@@ -101,7 +101,7 @@ START_TEST(blocks_on_one_tile_serialize)
     uint32_t u = 1;
     submit(&f, 0, 0, 0, 0, 0, 1, &u);
     ck_assert_uint_eq(next_done(&f, 0), 25);
-    const aimc_mvm_stats *st = f.b->ops->stats(f.b);
+    const aimc_mvm_stats *st = aimc_mvm_backend_stats(f.b);
     ck_assert_uint_eq(st->tier_switches, 2);
     ck_assert_uint_eq(st->busy_cycles[1], 3 * 5 + 2 * 3);
     /* queued while busy: job 1 visible from 3, accepted 10: 7 cycles; job 2 visible from 4, accepted 15: 11 */
@@ -123,7 +123,7 @@ START_TEST(full_queue_stalls_the_dispatcher)
     uint32_t u = 0;
     submit(&f, 0, 3, 0, 0, 0, 1, &u);
     ck_assert_uint_eq(next_done(&f, 3), 37);
-    ck_assert_uint_eq(f.b->ops->stats(f.b)->stall_cycles[0], 5);
+    ck_assert_uint_eq(aimc_mvm_backend_stats(f.b)->stall_cycles[0], 5);
     close_fixture(&f);
 }
 END_TEST
@@ -165,7 +165,7 @@ static void random_dispatch(unsigned long seed)
     bool in_flight[32] = {0};
     uint32_t free_slots = 32;
     uint64_t jobs_target = 100000, submitted_groups = 0;
-    while (f.b->ops->stats(f.b)->jobs < jobs_target) {
+    while (aimc_mvm_backend_stats(f.b)->jobs < jobs_target) {
         /* keep a random number of groups in flight, submitted at the backend's current cycle */
         while (free_slots > 0 && aimc_rng_uniform(rng) < 0.7) {
             uint32_t slot = aimc_rng_uniform_int(rng, 32);
@@ -174,7 +174,7 @@ static void random_dispatch(unsigned long seed)
             uint32_t us[4], n = 1 + aimc_rng_uniform_int(rng, 4);
             for (uint32_t i = 0; i < n; i++)
                 us[i] = aimc_rng_uniform_int(rng, units);
-            submit(&f, f.b->ops->now(f.b) + aimc_rng_uniform_int(rng, 3), slot, (uint32_t)(submitted_groups++ % 500),
+            submit(&f, aimc_mvm_backend_now(f.b) + aimc_rng_uniform_int(rng, 3), slot, (uint32_t)(submitted_groups++ % 500),
                    aimc_rng_uniform_int(rng, layers), aimc_rng_uniform_int(rng, 2), n, us);
             in_flight[slot] = true;
             free_slots--;
@@ -182,7 +182,7 @@ static void random_dispatch(unsigned long seed)
         uint32_t done[64], n;
         uint64_t cycle;
         aimc_error err;
-        ck_assert_int_eq(f.b->ops->advance(f.b, f.b->ops->now(f.b) + 50, done, &n, &cycle, &err), 0);
+        ck_assert_int_eq(aimc_mvm_backend_advance(f.b, aimc_mvm_backend_now(f.b) + 50, done, &n, &cycle, &err), 0);
         for (uint32_t i = 0; i < n; i++) {
             ck_assert(in_flight[done[i]]);
             in_flight[done[i]] = false;
@@ -190,13 +190,13 @@ static void random_dispatch(unsigned long seed)
         }
     }
     printf("random dispatch, seed %lu: %llu groups, %llu jobs, %llu cycles\n", seed, (unsigned long long)submitted_groups,
-           (unsigned long long)f.b->ops->stats(f.b)->jobs, (unsigned long long)f.b->ops->now(f.b));
+           (unsigned long long)aimc_mvm_backend_stats(f.b)->jobs, (unsigned long long)aimc_mvm_backend_now(f.b));
     /* drain */
     while (free_slots < 32) {
         uint32_t done[64], n;
         uint64_t cycle;
         aimc_error err;
-        ck_assert_int_eq(f.b->ops->advance(f.b, f.b->ops->now(f.b) + 100000, done, &n, &cycle, &err), 0);
+        ck_assert_int_eq(aimc_mvm_backend_advance(f.b, aimc_mvm_backend_now(f.b) + 100000, done, &n, &cycle, &err), 0);
         ck_assert_uint_gt(n, 0);
         for (uint32_t i = 0; i < n; i++)
             in_flight[done[i]] = false;
@@ -248,15 +248,15 @@ START_TEST(bad_commands_are_refused)
     open_fixture(&f, 4, NULL);
     aimc_error err;
     aimc_mvm_command c = {.slot = 0, .nunits = 1, .unit = {1}};
-    ck_assert_int_eq(f.b->ops->submit(f.b, 0, &c, &err), -1);
+    ck_assert_int_eq(aimc_mvm_backend_submit(f.b, 0, &c, &err), -1);
     ck_assert_ptr_nonnull(strstr(err.msg, "has no blocks"));
     c.unit[0] = 0;
-    ck_assert_int_eq(f.b->ops->submit(f.b, 0, &c, &err), 0);
-    ck_assert_int_eq(f.b->ops->submit(f.b, 0, &c, &err), -1);
+    ck_assert_int_eq(aimc_mvm_backend_submit(f.b, 0, &c, &err), 0);
+    ck_assert_int_eq(aimc_mvm_backend_submit(f.b, 0, &c, &err), -1);
     ck_assert_ptr_nonnull(strstr(err.msg, "still in flight"));
     next_done(&f, 0);
     c.slot = 1;
-    ck_assert_int_eq(f.b->ops->submit(f.b, 0, &c, &err), -1);
+    ck_assert_int_eq(aimc_mvm_backend_submit(f.b, 0, &c, &err), -1);
     ck_assert_ptr_nonnull(strstr(err.msg, "already at cycle"));
     close_fixture(&f);
 }
@@ -282,13 +282,13 @@ START_TEST(token_marks_drive_the_marker_ports_in_their_cycles)
     const struct { uint64_t cycle; uint32_t seq; bool end; } marks[] = {
         {30, 2, true}, {10, 0, false}, {10, 1, false}, {20, 0, true}, {20, 3, false}, {30, 0, false}, {30, 3, true}};
     for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++)
-        ck_assert_msg(f.b->ops->mark_token(f.b, marks[i].cycle, marks[i].seq, marks[i].end, &err) == 0, "%s", err.msg);
-    ck_assert_int_eq(f.b->ops->mark_token(f.b, 5, 64, false, &err), -1);
+        ck_assert_msg(aimc_mvm_backend_mark_token(f.b, marks[i].cycle, marks[i].seq, marks[i].end, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(aimc_mvm_backend_mark_token(f.b, 5, 64, false, &err), -1);
     ck_assert_ptr_nonnull(strstr(err.msg, "no token-marker bit"));
     uint32_t done[64], n;
     uint64_t cycle;
-    ck_assert_int_eq(f.b->ops->advance(f.b, 40, done, &n, &cycle, &err), 0);
-    ck_assert_int_eq(f.b->ops->mark_token(f.b, 39, 0, true, &err), -1);
+    ck_assert_int_eq(aimc_mvm_backend_advance(f.b, 40, done, &n, &cycle, &err), 0);
+    ck_assert_int_eq(aimc_mvm_backend_mark_token(f.b, 39, 0, true, &err), -1);
     ck_assert_ptr_nonnull(strstr(err.msg, "already at cycle"));
     aimc_cosim_backend_report r;
     aimc_cosim_backend_report_get(f.b, &r);

@@ -36,64 +36,38 @@
 #include <string.h>
 
 #include "check_main.h"
-#include "engine/cosim_backend.h"
-#include "engine/decode_sequencer.h"
-#include "engine/dispatch_build.h"
-#include "engine/fast_backend.h"
-#include "workload/mapping.h"
-#include "workload/model_load.h"
+#include "run/run.h"
 
-typedef struct {
-    aimc_moe_model model;
-    aimc_chip_config chip;
-    aimc_assignment *assignment;
-    aimc_mapping *mapping;
-    aimc_dispatch_table *table;
-    aimc_router *router;
-} hand_case;
-
-static void open_case(hand_case *h)
+/* The whole decode through the library's run facade (model/run/run.h), on the engine named. */
+static void check_one_token(const char *engine)
 {
+    aimc_plan_options po;
+    aimc_plan_options_defaults(&po);
+    po.model = AIMC_TB_DIR "/engine/hand_model.json";
+    po.chip = AIMC_TB_DIR "/engine/hand_chip.json";
+    po.assign.setting = AIMC_SETTING_ALL_ANALOG;
+    aimc_run_options o;
+    aimc_run_options_defaults(&o);
+    o.engine = engine;
+    o.batch = 1;
+    o.tokens = 1;
+    o.prompt = 3;
+    o.per_layer = true;
     aimc_error err;
-    ck_assert_msg(aimc_moe_model_load(AIMC_TB_DIR "/engine/hand_model.json", &h->model, &err) == 0, "%s", err.msg);
-    ck_assert_msg(aimc_chip_config_load(AIMC_TB_DIR "/engine/hand_chip.json", &h->chip, &err) == 0, "%s", err.msg);
-    aimc_assignment_options ao = {.setting = AIMC_SETTING_ALL_ANALOG};
-    h->assignment = aimc_assignment_create(&h->model, &ao, NULL, &err);
-    ck_assert_msg(h->assignment != NULL, "%s", err.msg);
-    aimc_mapping_options mo = {AIMC_STRATEGY_GREEDY, NULL};
-    h->mapping = aimc_mapping_create(&h->model, h->assignment, &h->chip, &mo, &err);
-    ck_assert_msg(h->mapping != NULL, "%s", err.msg);
-    h->table = aimc_dispatch_table_from_mapping(h->mapping, &err);
-    ck_assert_msg(h->table != NULL, "%s", err.msg);
-    aimc_routing_params rp = {.mode = AIMC_ROUTE_UNIFORM, .experts = 2, .top_k = 1, .layers = 1, .seed = 5};
-    h->router = aimc_router_create(&rp, &err);
-    ck_assert_msg(h->router != NULL, "%s", err.msg);
-}
-
-static void close_case(hand_case *h)
-{
-    aimc_router_destroy(h->router);
-    aimc_dispatch_table_destroy(h->table);
-    aimc_mapping_destroy(h->mapping);
-    aimc_assignment_destroy(h->assignment);
-}
-
-static void check_one_token(aimc_mvm_backend *(*make)(hand_case *, aimc_ledger *))
-{
-    hand_case h;
-    open_case(&h);
-    aimc_ledger *ledger = aimc_ledger_create(2);
-    aimc_mvm_backend *b = make(&h, ledger);
-    aimc_decode_options o = {.batch = 1, .tokens = 1, .prompt = 3, .slots = aimc_cosim_backend_slots(), .seed = 1};
-    aimc_decode_result r;
-    aimc_error err;
-    ck_assert_msg(aimc_decode_run(h.mapping, h.table, h.router, b, &o, ledger, &r, &err) == 0, "%s", err.msg);
-    ck_assert_uint_eq(r.cycles, 131);
+    aimc_plan *p = aimc_plan_create(&po, &err);
+    ck_assert_msg(p != NULL, "%s", err.msg);
+    aimc_run *run = aimc_run_create(p, &o, &err);
+    ck_assert_msg(run != NULL, "%s", err.msg);
+    ck_assert_msg(aimc_run_decode(run, &err) == 0, "%s", err.msg);
+    const aimc_ledger *ledger = aimc_run_ledger(run);
+    aimc_run_counters c;
+    aimc_run_counters_of(run, &c);
+    ck_assert_uint_eq(aimc_run_figures_get(run)->cycles, 131);
     ck_assert_uint_eq(aimc_ledger_token_start(ledger, 0), 0);
     ck_assert_uint_eq(aimc_ledger_token_end(ledger, 0), 131);
-    ck_assert_uint_eq(r.groups, 7);
-    ck_assert_uint_eq(b->ops->stats(b)->jobs, 9);
-    ck_assert_uint_eq(b->ops->stats(b)->tier_switches, 9);
+    ck_assert_uint_eq(c.groups, 7);
+    ck_assert_uint_eq(c.tier_mvms, 9);
+    ck_assert_uint_eq(c.tier_switches, 9);
     ck_assert_int_eq(aimc_ledger_chip_energy(ledger, AIMC_E_CROSSBAR), 90000000);
     ck_assert_int_eq(aimc_ledger_chip_energy(ledger, AIMC_E_TIER_SWITCH), 117900);
     ck_assert_int_eq(aimc_ledger_chip_energy(ledger, AIMC_E_DIGITAL), 12031);
@@ -102,32 +76,15 @@ static void check_one_token(aimc_mvm_backend *(*make)(hand_case *, aimc_ledger *
     ck_assert_int_eq(aimc_ledger_chip_energy(ledger, AIMC_E_STATIC), 0);
     ck_assert_int_eq(aimc_ledger_chip_total(ledger), 90147115);
     ck_assert_int_eq(aimc_ledger_token_total(ledger, 0), 90147115);
-    b->ops->destroy(b);
-    aimc_ledger_destroy(ledger);
-    close_case(&h);
+    ck_assert_msg(aimc_run_finish(run, &err) == 0, "%s", err.msg);
+    aimc_run_destroy(run);
+    aimc_plan_destroy(p);
 }
 
-static aimc_mvm_backend *make_fast(hand_case *h, aimc_ledger *ledger)
-{
-    aimc_error err;
-    aimc_mvm_backend *b = aimc_fast_backend_create(&h->chip, h->table, aimc_cosim_backend_queue_depth(),
-                                                   aimc_cosim_backend_slots(), 1, 8, ledger, &err);
-    ck_assert_msg(b != NULL, "%s", err.msg);
-    return b;
-}
-
-static aimc_mvm_backend *make_cosim(hand_case *h, aimc_ledger *ledger)
-{
-    aimc_error err;
-    aimc_mvm_backend *b = aimc_cosim_backend_create(&h->chip, h->table, 1, ledger, NULL, &err);
-    ck_assert_msg(b != NULL, "%s", err.msg);
-    return b;
-}
-
-START_TEST(one_token_one_layer_fast_engine) { check_one_token(make_fast); }
+START_TEST(one_token_one_layer_fast_engine) { check_one_token("fast"); }
 END_TEST
 
-START_TEST(one_token_one_layer_cosim_engine) { check_one_token(make_cosim); }
+START_TEST(one_token_one_layer_cosim_engine) { check_one_token("cosim"); }
 END_TEST
 
 Suite *aimc_test_suite(void)

@@ -1,4 +1,4 @@
-/* tools/plan.c: --fit sizes the chip to the model's analog blocks (hand-counted); --no-ott turns every tier into a
+/* The plan (model/run/plan.c, through tools/plan_args.c): --fit sizes the chip to the model's analog blocks (hand-counted); --no-ott turns every tier into a
  * one-tier tile without switch cost (the dispatch table renamed block by block, tile numbers past 16 bits kept),
  * and the fast backend then runs the blocks of a group in parallel where OTT serialises them. */
 #include <check.h>
@@ -9,10 +9,10 @@
 #include "check_main.h"
 #include "engine/dispatch_build.h"
 #include "engine/fast_backend.h"
-#include "plan.h"
+#include "plan_args.h"
 #include "report/run_summary.h"
 
-static void build(aimc_plan *p, const char *model, const char *setting, long tiles, long tiers, bool fit, bool no_ott)
+static aimc_plan *build(const char *model, const char *setting, long tiles, long tiers, bool fit, bool no_ott)
 {
     aimc_plan_args a;
     aimc_plan_args_defaults(&a, "test");
@@ -24,7 +24,9 @@ static void build(aimc_plan *p, const char *model, const char *setting, long til
     a.fit = fit;
     a.no_ott = no_ott;
     aimc_error err;
-    ck_assert_msg(aimc_plan_build(&a, p, &err) == 0, "%s", err.msg);
+    aimc_plan *p = aimc_plan_args_create(&a, &err);
+    ck_assert_msg(p != NULL, "%s", err.msg);
+    return p;
 }
 
 /* tiny-moe (2 layers, d 64, 4 SwiGLU experts of 128, vocab 256), every matrix one 512 x 512 block:
@@ -32,32 +34,32 @@ static void build(aimc_plan *p, const char *model, const char *setting, long til
  *   heterogeneous: only the routed experts, 2 x 4 x 3 = 24 blocks. */
 START_TEST(fit_counts_blocks_by_hand)
 {
-    aimc_plan p;
-    build(&p, "tiny-moe", "all-analog", 0, 0, true, false);
-    ck_assert_uint_eq(p.analog_blocks, 36);
-    ck_assert_uint_eq(p.chip.tile.tiles, 5); /* ceil(36 / 8) */
+    aimc_plan *p;
+    p = build("tiny-moe", "all-analog", 0, 0, true, false);
+    ck_assert_uint_eq(aimc_plan_analog_blocks(p), 36);
+    ck_assert_uint_eq(aimc_plan_chip(p)->tile.tiles, 5); /* ceil(36 / 8) */
     aimc_mapping_summary s;
-    aimc_mapping_summary_of(p.mapping, &s);
+    aimc_mapping_summary_of(aimc_plan_mapping(p), &s);
     ck_assert_uint_eq(s.tiers_used, 36);
-    aimc_plan_release(&p);
+    aimc_plan_destroy(p);
 
-    build(&p, "tiny-moe", "heterogeneous", 0, 0, true, false);
-    ck_assert_uint_eq(p.analog_blocks, 24);
-    ck_assert_uint_eq(p.chip.tile.tiles, 3);
-    aimc_plan_release(&p);
+    p = build("tiny-moe", "heterogeneous", 0, 0, true, false);
+    ck_assert_uint_eq(aimc_plan_analog_blocks(p), 24);
+    ck_assert_uint_eq(aimc_plan_chip(p)->tile.tiles, 3);
+    aimc_plan_destroy(p);
 
-    build(&p, "tiny-moe", "all-analog", 0, 16, true, false);
-    ck_assert_uint_eq(p.chip.tile.tiles, 3); /* ceil(36 / 16) */
-    aimc_plan_release(&p);
+    p = build("tiny-moe", "all-analog", 0, 16, true, false);
+    ck_assert_uint_eq(aimc_plan_chip(p)->tile.tiles, 3); /* ceil(36 / 16) */
+    aimc_plan_destroy(p);
 
     /* OLMoE-1B-7B all analog (d 2048, 64 experts of 1024, vocab 50304, 16 layers), in 512 x 512 blocks:
      * embedding 50304 x 2048 -> 99 x 4 = 396; per layer q, k, v, o 4 x 16 = 64, router 2048 x 64 -> 4,
      * experts 64 x (gate 4 x 2 + up 4 x 2 + down 2 x 4) = 1536: 1604 x 16 = 25664; LM head 2048 x 50304 ->
      * 4 x 99 = 396.  26456 blocks, 3307 tiles of 8 tiers. */
-    build(&p, "olmoe-1b-7b", "all-analog", 0, 0, true, false);
-    ck_assert_uint_eq(p.analog_blocks, 26456);
-    ck_assert_uint_eq(p.chip.tile.tiles, 3307);
-    aimc_plan_release(&p);
+    p = build("olmoe-1b-7b", "all-analog", 0, 0, true, false);
+    ck_assert_uint_eq(aimc_plan_analog_blocks(p), 26456);
+    ck_assert_uint_eq(aimc_plan_chip(p)->tile.tiles, 3307);
+    aimc_plan_destroy(p);
 }
 END_TEST
 
@@ -69,11 +71,9 @@ START_TEST(fit_and_tiles_conflict)
     a.chip = "paper";
     a.tiles = 4;
     a.fit = true;
-    aimc_plan p;
     aimc_error err;
-    ck_assert_int_eq(aimc_plan_build(&a, &p, &err), -1);
+    ck_assert_ptr_null(aimc_plan_args_create(&a, &err));
     ck_assert_ptr_nonnull(strstr(err.msg, "--fit or --tiles"));
-    aimc_plan_release(&p);
 }
 END_TEST
 
@@ -81,13 +81,13 @@ END_TEST
 static void check_renamed(const aimc_plan *p, uint32_t *max_tile)
 {
     aimc_error err;
-    aimc_dispatch_table *plain = aimc_dispatch_table_from_mapping(p->mapping, &err);
-    aimc_dispatch_table *eng = aimc_plan_dispatch_table(p, &err);
+    aimc_dispatch_table *plain = aimc_dispatch_table_from_mapping(aimc_plan_mapping(p), &err);
+    const aimc_dispatch_table *eng = aimc_plan_dispatch_table(p);
     ck_assert_ptr_nonnull(plain);
     ck_assert_ptr_nonnull(eng);
     ck_assert_uint_eq(aimc_dispatch_table_blocks(plain), aimc_dispatch_table_blocks(eng));
-    ck_assert_uint_eq(aimc_dispatch_table_blocks(eng), p->analog_blocks);
-    uint32_t tiers = p->chip.tile.tiers;
+    ck_assert_uint_eq(aimc_dispatch_table_blocks(eng), aimc_plan_analog_blocks(p));
+    uint32_t tiers = aimc_plan_chip(p)->tile.tiers;
     *max_tile = 0;
     for (uint32_t l = 0; l < aimc_dispatch_table_layers(plain); l++)
         for (uint32_t u = 0; u < aimc_dispatch_table_units(plain); u++)
@@ -107,32 +107,31 @@ static void check_renamed(const aimc_plan *p, uint32_t *max_tile)
                 }
             }
     aimc_dispatch_table_destroy(plain);
-    aimc_dispatch_table_destroy(eng);
 }
 
 START_TEST(no_ott_engine_chip_and_table)
 {
-    aimc_plan p;
+    aimc_plan *p;
     uint32_t max_tile;
-    build(&p, "tiny-moe", "all-analog", 0, 0, true, true);
-    ck_assert_uint_eq(p.chip.tile.tiles, 5);
-    ck_assert_uint_eq(p.engine_chip.tile.tiles, 40);
-    ck_assert_uint_eq(p.engine_chip.tile.tiers, 1);
-    ck_assert_uint_eq(p.engine_chip.tile.tier_switch_cycles, 0);
-    ck_assert_int_eq(p.engine_chip.energy.tier_switch, 0);
-    ck_assert_uint_eq(p.engine_chip.tile.rows, p.chip.tile.rows);
+    p = build("tiny-moe", "all-analog", 0, 0, true, true);
+    ck_assert_uint_eq(aimc_plan_chip(p)->tile.tiles, 5);
+    ck_assert_uint_eq(aimc_plan_engine_chip(p)->tile.tiles, 40);
+    ck_assert_uint_eq(aimc_plan_engine_chip(p)->tile.tiers, 1);
+    ck_assert_uint_eq(aimc_plan_engine_chip(p)->tile.tier_switch_cycles, 0);
+    ck_assert_int_eq(aimc_plan_engine_chip(p)->periphery.energy.tier_switch, 0);
+    ck_assert_uint_eq(aimc_plan_engine_chip(p)->tile.rows, aimc_plan_chip(p)->tile.rows);
     /* the area stays the 5 physical tiles' */
-    ck_assert_double_eq(aimc_chip_area_mm2(&p.chip, false), 5 * p.chip.tile.tile_area_mm2 +
-                                                                aimc_digital_units_area_mm2(&p.chip.system));
-    check_renamed(&p, &max_tile);
+    ck_assert_double_eq(aimc_chip_area_mm2(aimc_plan_chip(p), false), 5 * aimc_plan_chip(p)->tile.tile_area_mm2 +
+                                                                aimc_digital_units_area_mm2(&aimc_plan_chip(p)->system));
+    check_renamed(p, &max_tile);
     ck_assert_uint_lt(max_tile, 40);
-    aimc_plan_release(&p);
+    aimc_plan_destroy(p);
 
     /* OTT on: the engine runs the chip itself */
-    build(&p, "tiny-moe", "all-analog", 0, 0, true, false);
-    ck_assert_uint_eq(p.engine_chip.tile.tiles, 5);
-    ck_assert_uint_eq(aimc_plan_physical_tile(&p, 3), 3);
-    aimc_plan_release(&p);
+    p = build("tiny-moe", "all-analog", 0, 0, true, false);
+    ck_assert_uint_eq(aimc_plan_engine_chip(p)->tile.tiles, 5);
+    ck_assert_uint_eq(aimc_plan_physical_tile(p, 3), 3);
+    aimc_plan_destroy(p);
 }
 END_TEST
 
@@ -140,14 +139,14 @@ END_TEST
  * past 16 bits (the dispatch block's tile field is 32 bits wide). */
 START_TEST(no_ott_tiles_past_16_bits)
 {
-    aimc_plan p;
+    aimc_plan *p;
     uint32_t max_tile;
-    build(&p, "deepseek-moe-16b", "all-analog", 0, 0, true, true);
-    ck_assert_uint_eq(p.analog_blocks, 67916);
-    ck_assert_uint_eq(p.engine_chip.tile.tiles, 67920);
-    check_renamed(&p, &max_tile);
+    p = build("deepseek-moe-16b", "all-analog", 0, 0, true, true);
+    ck_assert_uint_eq(aimc_plan_analog_blocks(p), 67916);
+    ck_assert_uint_eq(aimc_plan_engine_chip(p)->tile.tiles, 67920);
+    check_renamed(p, &max_tile);
     ck_assert_uint_gt(max_tile, 65535);
-    aimc_plan_release(&p);
+    aimc_plan_destroy(p);
 }
 END_TEST
 
@@ -160,33 +159,32 @@ typedef struct {
 static group_run one_group(const aimc_plan *p)
 {
     aimc_error err;
-    aimc_dispatch_table *t = aimc_plan_dispatch_table(p, &err);
+    const aimc_dispatch_table *t = aimc_plan_dispatch_table(p);
     ck_assert_ptr_nonnull(t);
     /* queue depth 4 as the RTL's; 4 group slots */
-    aimc_mvm_backend *b = aimc_fast_backend_create(&p->engine_chip, t, 4, 4, 1, 8, NULL, &err);
+    aimc_mvm_backend *b = aimc_fast_backend_create(aimc_plan_engine_chip(p), t, 4, 4, 1, 8, NULL, &err);
     ck_assert_msg(b != NULL, "%s", err.msg);
     aimc_mvm_command cmd = {.slot = 0, .token = 0, .layer = 0, .phase = AIMC_PHASE_IN, .nunits = 2, .unit = {0, 1}};
-    ck_assert(b->ops->submit(b, 0, &cmd, &err) == 0);
+    ck_assert(aimc_mvm_backend_submit(b, 0, &cmd, &err) == 0);
     uint32_t done[4], n;
     group_run r = {0};
-    ck_assert(b->ops->advance(b, UINT64_MAX, done, &n, &r.done, &err) == 0);
+    ck_assert(aimc_mvm_backend_advance(b, UINT64_MAX, done, &n, &r.done, &err) == 0);
     ck_assert_uint_eq(n, 1);
-    const aimc_mvm_stats *st = b->ops->stats(b);
+    const aimc_mvm_stats *st = aimc_mvm_backend_stats(b);
     r.jobs = st->jobs;
     r.switches = st->tier_switches;
-    for (uint32_t i = 0; i < p->engine_chip.tile.tiles; i++)
+    for (uint32_t i = 0; i < aimc_plan_engine_chip(p)->tile.tiles; i++)
         r.conflicts += st->conflict_cycles[i];
-    b->ops->destroy(b);
-    aimc_dispatch_table_destroy(t);
+    aimc_mvm_backend_destroy(b);
     return r;
 }
 
 START_TEST(no_ott_runs_tiers_in_parallel)
 {
-    aimc_plan on, off;
-    build(&on, "tiny-moe", "all-analog", 1, 64, false, false);
-    build(&off, "tiny-moe", "all-analog", 1, 64, false, true);
-    group_run a = one_group(&on), b = one_group(&off);
+    aimc_plan *on, *off;
+    on = build("tiny-moe", "all-analog", 1, 64, false, false);
+    off = build("tiny-moe", "all-analog", 1, 64, false, true);
+    group_run a = one_group(on), b = one_group(off);
     ck_assert_uint_eq(a.jobs, 4);
     ck_assert_uint_eq(b.jobs, 4);
     ck_assert_uint_eq(a.switches, 4); /* 4 blocks on 4 tiers of one tile */
@@ -194,8 +192,8 @@ START_TEST(no_ott_runs_tiers_in_parallel)
     ck_assert_uint_gt(a.conflicts, 0); /* jobs waited for the busy tile */
     ck_assert_uint_eq(b.conflicts, 0);
     ck_assert_uint_lt(b.done, a.done);
-    aimc_plan_release(&on);
-    aimc_plan_release(&off);
+    aimc_plan_destroy(on);
+    aimc_plan_destroy(off);
 }
 END_TEST
 

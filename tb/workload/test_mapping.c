@@ -24,7 +24,7 @@ static aimc_chip_config chip(uint32_t tiles, uint32_t tiers, uint32_t rows, uint
     snprintf(c.name, sizeof c.name, "test");
     snprintf(c.path, sizeof c.path, "test-chip.json");
     c.clock_period_ps = 1000;
-    c.tile = (aimc_tile_config){tiles, tiers, rows, cols, 0, 100, 1.0};
+    c.tile = (aimc_tile_config){tiles, tiers, rows, cols, 0, 1.0};
     return c;
 }
 
