@@ -2,7 +2,7 @@
 """Checks of `aimc3d run` (both engines) through the built program and the waveform tools.
 
 usage: run_tools_test.py CASE AIMC3D WORKDIR PRESETS
-Cases: engines_agree, conservation, repeatable, trace_checks, bad_inputs, iverilog_chip_replay, computed_routing.  Each prints what it checked
+Cases: engines_agree, conservation, repeatable, trace_checks, bad_inputs, iverilog_chip_replay, computed_routing, replay.  Each prints what it checked
 and exits non-zero on failure.
 """
 import json
@@ -364,7 +364,52 @@ def iverilog_chip_replay(tmp):
     print("ok: %d chip cycles (PWM DAC, real codes) replayed under iverilog, 0 mismatches" % lines)
 
 
+def replay(tmp):
+    """A hand-written trace replays on both engines with identical reports (single sequence and batched: sequence s
+    token t is trace token s * tokens_per_sequence + t), and a trace recorded with --write-routing-trace replays to
+    the report of the run that recorded it."""
+    per_seq, batch = 3, 2
+    experts_of = lambda tok, layer: [(tok + layer) % 8, (tok * 3 + layer + 1) % 8]
+    trace = os.path.join(tmp, "hand.jsonl")
+    with open(trace, "w") as f:
+        f.write(json.dumps({"format": "aimc3d-routing-trace/1", "layers": 4, "experts": 8, "top_k": 2}) + "\n")
+        for tok in range(per_seq * batch):
+            for layer in range(4):
+                f.write(json.dumps({"token": tok, "layer": layer, "experts": experts_of(tok, layer),
+                                    "gates": [0.75, 0.25]}) + "\n")
+    for b in (1, batch):
+        reports = []
+        for engine in ("fast", "cosim"):
+            rep = os.path.join(tmp, "replay-%s-%d.json" % (engine, b))
+            run(["--engine", engine, "--model", "small-moe", "--chip", "paper", "--batch", str(b), "--tokens",
+                 str(per_seq), "--routing", "replay", "--routing-trace", trace, "--report", rep])
+            reports.append(load(rep))
+        a = dict(reports[0]); c = dict(reports[1])
+        a.pop("config"), c.pop("config")
+        if a["tokens"] != c["tokens"] or a["totals"] != c["totals"]:
+            fail("replay batch %d: fast and cosim reports differ" % b)
+        sel = reports[0]["routing"]["expert_selections"]
+        for layer in range(4):
+            want = [0] * 8
+            for tok in range(per_seq * b):
+                for e in experts_of(tok, layer):
+                    want[e] += 1
+            if sel[layer] != want:
+                fail("replay batch %d layer %d: selections %s, trace says %s" % (b, layer, sel[layer], want))
+        print("ok: hand trace replayed, batch %d: fast = cosim, every layer's expert counts as in the trace" % b)
+    for engine in ("fast", "cosim"):
+        rec, r1, r2 = (os.path.join(tmp, n % engine) for n in ("rec-%s.jsonl", "rec-%s.json", "rep-%s.json"))
+        common = ["--engine", engine, "--model", "small-moe", "--chip", "paper", "--batch", "3", "--tokens", "4"]
+        run(common + ["--routing", "skewed", "--write-routing-trace", rec, "--report", r1])
+        run(common + ["--routing", "replay", "--routing-trace", rec, "--report", r2])
+        a, c = load(r1), load(r2)
+        a.pop("config"), c.pop("config")
+        if a != c:
+            fail("%s: the replayed recording's report differs from the recording run's" % engine)
+        print("ok: %s: recorded skewed routes replay to the same report (%s pJ)" % (engine, a["totals"]["total_pJ"]))
+
+
 with tempfile.TemporaryDirectory(dir=WORKDIR) as tmp:
     {"engines_agree": engines_agree, "conservation": conservation, "repeatable": repeatable,
      "trace_checks": trace_checks, "bad_inputs": bad_inputs, "iverilog_chip_replay": iverilog_chip_replay,
-     "computed_routing": computed_routing}[CASE](tmp)
+     "computed_routing": computed_routing, "replay": replay}[CASE](tmp)
