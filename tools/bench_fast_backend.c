@@ -73,7 +73,7 @@ static int bench(const aimc_chip_config *chip, const char *label, uint32_t block
     for (uint32_t i = 0; i < SLOTS; i++)
         free_slots[i] = SLOTS - 1 - i;
     uint64_t commands = 0, cycle;
-    const aimc_mvm_stats *st = aimc_mvm_backend_stats(b);
+    const aimc_backend_stats *st = aimc_mvm_backend_stats(b);
     double t0 = now_s();
     while (st->jobs < target_jobs) {
         while (nfree > 0) {

@@ -11,6 +11,7 @@
 #include "core/output_file.h"
 #include "engine/cosim_tile.h"
 #include "engine/tile_cost.h"
+#include "report/chip_layout.h"
 #include "report/energy_report.h"
 #include "report/gtkw_layout.h"
 #include "shim/vtile.h"
@@ -91,19 +92,9 @@ static void add_tile_signals(aimc_gtkw *g)
     aimc_gtkw_group_end(g, group);
 }
 
-/* The layout goes next to the trace, as <trace without extension>.gtkw. */
-static void layout_path(const char *trace, char *out, size_t n)
-{
-    snprintf(out, n, "%s", trace);
-    char *dot = strrchr(out, '.'), *slash = strrchr(out, '/');
-    if (dot && (!slash || dot > slash))
-        *dot = '\0';
-    strncat(out, ".gtkw", n - strlen(out) - 1);
-}
-
 static int write_layout(const char *trace, char *layout, size_t n, aimc_error *err)
 {
-    layout_path(trace, layout, n);
+    aimc_layout_path_for(trace, layout, n); /* next to the trace, as <trace without extension>.gtkw */
     char rel[1024];
     aimc_relative_path(layout, trace, rel, sizeof rel);
     aimc_gtkw *g = aimc_gtkw_create(rel);
@@ -179,17 +170,10 @@ static void print_summary(const aimc_chip_config *chip, const aimc_cosim_tile_re
 
 static int check_outputs(const cosim_args *a, aimc_error *err)
 {
-    const char *paths[] = {a->trace, a->report, a->csv, a->record};
-    for (size_t i = 0; i < 4; i++)
-        if (paths[i] && aimc_output_check_writable(paths[i], err))
-            return -1;
-    if (a->trace) {
-        char layout[1024];
-        layout_path(a->trace, layout, sizeof layout);
-        if (aimc_output_check_writable(layout, err))
-            return -1;
-    }
-    return 0;
+    const char *paths[] = {a->report, a->csv, a->record};
+    if (a->trace && aimc_trace_outputs_check_writable(a->trace, err))
+        return -1;
+    return aimc_outputs_check_writable(paths, 3, err);
 }
 
 static int write_outputs(const cosim_args *a, const aimc_chip_config *chip, const aimc_cosim_tile_options *o,

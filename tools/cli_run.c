@@ -71,6 +71,8 @@ static void print_summary(const run_args *a, const aimc_plan *p, const aimc_run 
            aimc_plan_model(p)->name, chip->name, chip->tile.tiles, chip->tile.tiers,
            a->plan.no_ott ? ", OTT off: tiers in parallel" : "", a->batch, a->tokens);
     aimc_run_figures_print(stdout, aimc_run_figures_get(run), aimc_run_ledger(run));
+    printf("counters\n");
+    aimc_stats_print(stdout, aimc_run_stats(run));
     aimc_gpu_comparison_print(stdout, aimc_run_gpu(run), aimc_run_figures_get(run));
 }
 

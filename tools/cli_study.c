@@ -279,8 +279,7 @@ static int set_all(aimc_study_table *t, const point *p, const aimc_point_result 
     const aimc_run_figures *f = &r->fig;
     const aimc_gpu_comparison *g = &r->gpu;
     uint64_t n = f->tokens;
-    aimc_fJ analog = r->energy[AIMC_E_DAC] + r->energy[AIMC_E_CROSSBAR] + r->energy[AIMC_E_ADC] +
-                     r->energy[AIMC_E_BUFFER] + r->energy[AIMC_E_TIER_SWITCH];
+    aimc_fJ analog = aimc_energy_group_sum(r->energy, AIMC_EG_ANALOG_TILE);
     struct {
         const char *col;
         double v;

@@ -1,21 +1,19 @@
 // Thin shim over one Verilated chip build (compiled once per size with AIMC_VCHIP_CLASS / AIMC_VCHIP_HEADER /
-// AIMC_VCHIP_API set): owns the context, the model and the trace; exposes an aimc_vchip_api function table.
+// AIMC_VCHIP_BUILD set): the harness owns the context, the model and the trace; this moves bits and exposes
+// the build's function table to vchip.c.
 #include <cstring>
 #include <memory>
 #include <type_traits>
 
 #include AIMC_VCHIP_HEADER
-#include "trace_sink.h"
-#include "vchip.h"
-#include "verilated.h"
+#include "vchip_build.h"
+#include "verilated_harness.h"
 
 namespace {
 
 struct Chip {
-    std::unique_ptr<VerilatedContext> context;
-    std::unique_ptr<AIMC_VCHIP_CLASS> top;
-    std::unique_ptr<AimcTraceSink> trace;
-    uint64_t half_period_ps;
+    explicit Chip(uint32_t clock_period_ps) : harness(clock_period_ps) {}
+    AimcHarness<AIMC_VCHIP_CLASS> harness;
     // The job tags as seen during the cycle (before its rising edge, which may already change them).
     std::remove_reference_t<decltype(AIMC_VCHIP_CLASS::tile_done_tag)> done_tags{};
     std::remove_reference_t<decltype(AIMC_VCHIP_CLASS::tile_active_tag)> active_tags{};
@@ -27,8 +25,8 @@ const aimc_vchip_params params = {
     AIMC_VCHIP_SEQS,
 };
 
-Chip *as_chip(aimc_vchip *c) { return reinterpret_cast<Chip *>(c); }
-const Chip *as_chip(const aimc_vchip *c) { return reinterpret_cast<const Chip *>(c); }
+Chip *as_chip(aimc_vchip_model *c) { return reinterpret_cast<Chip *>(c); }
+const Chip *as_chip(const aimc_vchip_model *c) { return reinterpret_cast<const Chip *>(c); }
 
 // Reads `bits` (<= 32) bits at bit offset `at` of a Verilated wide or narrow port.
 template <typename Port> uint32_t field(const Port &port, uint32_t at, uint32_t bits)
@@ -53,17 +51,10 @@ template <typename Port> uint64_t as_u64(const Port &port)
         return port[0] | (static_cast<uint64_t>(port[1]) << 32);
 }
 
-aimc_vchip *create(uint32_t clock_period_ps, const aimc_vchip_config *cfg)
+aimc_vchip_model *create(uint32_t clock_period_ps, const aimc_vchip_config *cfg)
 {
-    auto *c = new Chip;
-    c->context = std::make_unique<VerilatedContext>();
-    c->context->traceEverOn(true);
-    c->context->errorLimit(1 << 30);  // assertion failures are counted and reported, not fatal
-    c->top = std::make_unique<AIMC_VCHIP_CLASS>(c->context.get(), "top");
-    c->half_period_ps = clock_period_ps / 2;
-    auto &t = *c->top;
-    t.clk = 0;
-    t.rst_n = 0;
+    auto *c = new Chip(clock_period_ps);
+    auto &t = c->harness.top();
     t.cfg_switch_cycles = cfg->switch_cycles;
     t.cfg_rows = cfg->rows;
     t.cfg_bit_serial = cfg->bit_serial;
@@ -76,38 +67,18 @@ aimc_vchip *create(uint32_t clock_period_ps, const aimc_vchip_config *cfg)
     t.cfg_phases = cfg->phases;
     t.cfg_mvm_energy_fJ = cfg->mvm_energy_fJ;
     t.cfg_switch_energy_fJ = cfg->switch_energy_fJ;
-    t.eval();
-    return reinterpret_cast<aimc_vchip *>(c);
+    c->harness.eval_low();
+    return reinterpret_cast<aimc_vchip_model *>(c);
 }
 
-void destroy(aimc_vchip *cp)
-{
-    Chip *c = as_chip(cp);
-    if (!c)
-        return;
-    c->top->final();
-    if (c->trace)
-        c->trace->close();
-    delete c;
-}
+void destroy(aimc_vchip_model *cp) { delete as_chip(cp); }
 
-bool trace_open(aimc_vchip *cp, const char *path)
-{
-    Chip *c = as_chip(cp);
-    c->trace = std::make_unique<AimcTraceSink>();
-    c->top->trace(c->trace.get(), 99);
-    c->trace->open(path);
-    if (!c->trace->isOpen()) {
-        c->trace.reset();
-        return false;
-    }
-    return true;
-}
+bool trace_open(aimc_vchip_model *cp, const char *path) { return as_chip(cp)->harness.trace_open(path); }
 
-void eval(aimc_vchip *cp, const aimc_vchip_in *in, aimc_vchip_out *out)
+void eval(aimc_vchip_model *cp, const aimc_vchip_in *in, aimc_vchip_out *out)
 {
     Chip *c = as_chip(cp);
-    auto &t = *c->top;
+    auto &t = c->harness.top();
     t.rst_n = in->rst_n;
     t.map_we = in->map_we;
     t.map_is_block = in->map_is_block;
@@ -124,8 +95,7 @@ void eval(aimc_vchip *cp, const aimc_vchip_in *in, aimc_vchip_out *out)
                          static_cast<uint32_t>(in->cmd_units[4 * w + 3]) << 24;
     t.token_begin = in->token_begin;
     t.token_end = in->token_end;
-    t.clk = 0;
-    t.eval();
+    c->harness.eval_low();
     out->tokens_done = t.tokens_done;
     out->cmd_ready = t.cmd_ready;
     out->ott_violation = t.ott_violation;
@@ -140,9 +110,10 @@ void eval(aimc_vchip *cp, const aimc_vchip_in *in, aimc_vchip_out *out)
 }
 
 // Writes one tile's DAC codes (row r in bits [r*B_IN, (r+1)*B_IN) of its slice, two's complement).
-void set_codes(aimc_vchip *cp, uint32_t tile, const int16_t *codes, uint32_t n)
+void set_codes(aimc_vchip_model *cp, uint32_t tile, const int16_t *codes, uint32_t n)
 {
-    auto &port = as_chip(cp)->top->tile_in_codes;
+    Chip *c = as_chip(cp);
+    auto &port = c->harness.top().tile_in_codes;
     const uint32_t base = tile * AIMC_VCHIP_ROWS * AIMC_VCHIP_B_IN;
     for (uint32_t r = 0; r < AIMC_VCHIP_ROWS; r++) {
         uint32_t bit = base + r * AIMC_VCHIP_B_IN, word = bit / 32, shift = bit % 32;
@@ -152,46 +123,35 @@ void set_codes(aimc_vchip *cp, uint32_t tile, const int16_t *codes, uint32_t n)
         if (shift + AIMC_VCHIP_B_IN > 32)
             port[word + 1] = (port[word + 1] & ~(uint32_t)(mask >> 32)) | (uint32_t)(value >> 32);
     }
+    c->harness.mark_late();
 }
 
-void edge(aimc_vchip *cp)
-{
-    Chip *c = as_chip(cp);
-    auto &t = *c->top;
-    if (c->trace)
-        c->trace->dump(c->context->time());
-    c->context->timeInc(c->half_period_ps);
-    t.clk = 1;
-    t.eval();
-    if (c->trace)
-        c->trace->dump(c->context->time());
-    c->context->timeInc(c->half_period_ps);
-}
+void edge(aimc_vchip_model *cp) { as_chip(cp)->harness.edge(); }
 
 constexpr uint32_t tag_bits = AIMC_VCHIP_SLOT_BITS + AIMC_VCHIP_JOB_BITS;
 
-uint32_t done_tag(const aimc_vchip *cp, uint32_t tile)
+uint32_t done_tag(const aimc_vchip_model *cp, uint32_t tile)
 {
     return field(as_chip(cp)->done_tags, tile * tag_bits, tag_bits);
 }
 
-uint32_t active_tag(const aimc_vchip *cp, uint32_t tile)
+uint32_t active_tag(const aimc_vchip_model *cp, uint32_t tile)
 {
     return field(as_chip(cp)->active_tags, tile * tag_bits, tag_bits);
 }
 
-void totals(const aimc_vchip *cp, aimc_vchip_totals *out)
+void totals(const aimc_vchip_model *cp, aimc_vchip_totals *out)
 {
     const Chip *c = as_chip(cp);
-    const auto &t = *c->top;
+    const auto &t = c->harness.top();
     out->jobs_pushed = t.jobs_pushed;
     out->energy_chip_fJ = t.energy_chip_fJ;
-    out->rtl_errors = c->context->errorCount();
+    out->rtl_errors = c->harness.rtl_errors();
 }
 
-void tile_counters(const aimc_vchip *cp, uint32_t tile, aimc_vchip_tile_counters *out)
+void tile_counters(const aimc_vchip_model *cp, uint32_t tile, aimc_vchip_tile_counters *out)
 {
-    const auto &t = *as_chip(cp)->top;
+    const auto &t = as_chip(cp)->harness.top();
     out->switches = field(t.tile_switch_count, tile * 32, 32);
     out->mvms = field(t.tile_mvm_count, tile * 32, 32);
     out->busy_cycles = field(t.tile_busy_cycles, tile * 32, 32);
@@ -203,6 +163,6 @@ void tile_counters(const aimc_vchip *cp, uint32_t tile, aimc_vchip_tile_counters
 
 }  // namespace
 
-extern "C" const aimc_vchip_api AIMC_VCHIP_API = {
+extern "C" const aimc_vchip_build AIMC_VCHIP_BUILD = {
     &params, create, destroy, trace_open, eval, set_codes, edge, done_tag, active_tag, totals, tile_counters,
 };

@@ -1,7 +1,11 @@
-/* C interface to the Verilated chip (token dispatcher + tiles + energy monitor).  The chip is built for a few
- * sizes (16 and 64 tiles); each build exposes the same function table, and aimc_vchip_api_for() picks the
- * smallest one that fits.  A clock cycle is `eval` (inputs applied for the cycle, outputs seen during it),
- * the tiles' DAC codes where an MVM starts, then `edge` (the rising edge). */
+/* C interface to the Verilated chip (token dispatcher + tiles + energy monitor).  Opaque handle, plain types
+ * only, the same cycle protocol as the tile's (vtile.h):
+ *   aimc_vchip_eval(c, in, out)      apply the cycle's inputs, evaluate with the clock low; out = the outputs
+ *                                    seen during the cycle;
+ *   aimc_vchip_set_codes(c, t, ...)  late input: the DAC codes of each tile whose mvm_start bit is set;
+ *   aimc_vchip_edge(c)               trace the cycle and take the rising edge.
+ * The chip is built for a few sizes (16 and 64 tiles); create picks the smallest that fits, and the caller never
+ * sees which. */
 #ifndef AIMC_VCHIP_H
 #define AIMC_VCHIP_H
 
@@ -62,28 +66,29 @@ typedef struct {
     uint64_t switches, mvms, busy_cycles, stall_cycles, conflict_cycles, energy_fJ;
 } aimc_vchip_tile_counters;
 
-typedef struct {
-    const aimc_vchip_params *params;
-    aimc_vchip *(*create)(uint32_t clock_period_ps, const aimc_vchip_config *cfg);
-    void (*destroy)(aimc_vchip *c);
-    bool (*trace_open)(aimc_vchip *c, const char *path);
-    /* One cycle: eval (inputs applied, clock low, outputs of the cycle), then set_codes for the tiles whose
-     * mvm_start bit is set, then edge (trace and rising edge). */
-    void (*eval)(aimc_vchip *c, const aimc_vchip_in *in, aimc_vchip_out *out);
-    void (*set_codes)(aimc_vchip *c, uint32_t tile, const int16_t *codes, uint32_t n);
-    void (*edge)(aimc_vchip *c);
-    /* Tags as they were during the last cycle (valid for tiles whose tile_done / switch_start bit was set). */
-    uint32_t (*done_tag)(const aimc_vchip *c, uint32_t tile);    /* tag of the job done that cycle */
-    uint32_t (*active_tag)(const aimc_vchip *c, uint32_t tile);  /* tag of the tile's current job */
-    void (*totals)(const aimc_vchip *c, aimc_vchip_totals *out);
-    void (*tile_counters)(const aimc_vchip *c, uint32_t tile, aimc_vchip_tile_counters *out);
-} aimc_vchip_api;
-
-/* The smallest built chip with at least `tiles` tiles, or NULL. */
-const aimc_vchip_api *aimc_vchip_api_for(uint32_t tiles);
+/* The smallest built chip with at least `tiles` tiles (its parameters), or NULL. */
+const aimc_vchip_params *aimc_vchip_params_for(uint32_t tiles);
 /* The largest built chip's tile count (for error messages). */
 uint32_t aimc_vchip_max_tiles(void);
 const char *aimc_vchip_trace_format(void);
+
+/* A chip of the smallest build that has `tiles` tiles (NULL if none does, or out of memory), held in reset. */
+aimc_vchip *aimc_vchip_create(uint32_t tiles, uint32_t clock_period_ps, const aimc_vchip_config *cfg);
+/* Finishes the simulation (final blocks) and closes the trace. */
+void aimc_vchip_destroy(aimc_vchip *c);
+const aimc_vchip_params *aimc_vchip_params_of(const aimc_vchip *c);
+/* Opens an FST or VCD trace (the format the build chose); returns false if it cannot be created. */
+bool aimc_vchip_trace_open(aimc_vchip *c, const char *path);
+void aimc_vchip_eval(aimc_vchip *c, const aimc_vchip_in *in, aimc_vchip_out *out);
+/* Tile `tile`'s DAC codes for rows 0 .. n-1 (the other rows get 0): a late input, in a cycle whose mvm_start
+ * bit is set for that tile. */
+void aimc_vchip_set_codes(aimc_vchip *c, uint32_t tile, const int16_t *codes, uint32_t n);
+void aimc_vchip_edge(aimc_vchip *c);
+/* Tags as they were during the last cycle (valid for tiles whose tile_done / switch_start bit was set). */
+uint32_t aimc_vchip_done_tag(const aimc_vchip *c, uint32_t tile);   /* tag of the job done that cycle */
+uint32_t aimc_vchip_active_tag(const aimc_vchip *c, uint32_t tile); /* tag of the tile's current job */
+void aimc_vchip_get_totals(const aimc_vchip *c, aimc_vchip_totals *out);
+void aimc_vchip_get_tile_counters(const aimc_vchip *c, uint32_t tile, aimc_vchip_tile_counters *out);
 
 #ifdef __cplusplus
 }

@@ -1,4 +1,4 @@
-// Thin shim over the Verilated tile: owns the context, the model and the trace; moves bits, nothing else.
+// Thin shim over the Verilated tile: the harness owns the context, the model and the trace; this moves bits.
 #include "vtile.h"
 
 #include <cstring>
@@ -10,19 +10,14 @@
 #define AIMC_VTILE_HEADER "Vtile.h"
 #endif
 #include AIMC_VTILE_HEADER
-#include "trace_sink.h"
-#include "verilated.h"
+#include "verilated_harness.h"
 
 static_assert(AIMC_VTILE_NADC <= AIMC_VTILE_MAX_ADCS, "NADC exceeds the C interface's bit arrays");
 static_assert(AIMC_VTILE_B_IN <= 16 && AIMC_VTILE_B_OUT <= 16, "code lanes wider than 16 bits");
 
 struct aimc_vtile {
-    std::unique_ptr<VerilatedContext> context;
-    std::unique_ptr<AIMC_VTILE_CLASS> top;
-    std::unique_ptr<AimcTraceSink> trace;
-    uint64_t half_period_ps;
-    uint64_t cycles;
-    bool late; // a late input was set since the cycle's evaluation
+    explicit aimc_vtile(uint32_t clock_period_ps) : harness(clock_period_ps) {}
+    AimcHarness<AIMC_VTILE_CLASS> harness;
 };
 
 // Lane access in Verilator's wide vectors (32-bit words, least significant first).
@@ -78,51 +73,22 @@ extern "C" const char *aimc_vtile_trace_format(void) { return AIMC_TRACE_FORMAT;
 
 extern "C" aimc_vtile *aimc_vtile_create(uint32_t clock_period_ps)
 {
-    auto *t = new aimc_vtile;
-    t->context = std::make_unique<VerilatedContext>();
-    t->context->traceEverOn(true);
-    // RTL assertion failures ($error) are counted and reported by the cosim instead of stopping the run,
-    // so the trace is closed properly and the scoreboards can say what went wrong.
-    t->context->errorLimit(1 << 30);
-    t->top = std::make_unique<AIMC_VTILE_CLASS>(t->context.get(), "top");
-    t->half_period_ps = clock_period_ps / 2;
-    t->cycles = 0;
-    t->late = false;
-    t->top->clk = 0;
-    t->top->rst_n = 0;
-    t->top->eval();
+    auto *t = new aimc_vtile(clock_period_ps);
+    t->harness.eval_low();
     return t;
 }
 
-extern "C" void aimc_vtile_destroy(aimc_vtile *t)
-{
-    if (!t)
-        return;
-    t->top->final();
-    if (t->trace)
-        t->trace->close();
-    delete t;
-}
+extern "C" void aimc_vtile_destroy(aimc_vtile *t) { delete t; }
 
-extern "C" bool aimc_vtile_trace_open(aimc_vtile *t, const char *path)
-{
-    t->trace = std::make_unique<AimcTraceSink>();
-    t->top->trace(t->trace.get(), 99);
-    t->trace->open(path);
-    if (!t->trace->isOpen()) {
-        t->trace.reset();
-        return false;
-    }
-    return true;
-}
+extern "C" bool aimc_vtile_trace_open(aimc_vtile *t, const char *path) { return t->harness.trace_open(path); }
 
-extern "C" uint64_t aimc_vtile_rtl_errors(const aimc_vtile *t) { return t->context->errorCount(); }
+extern "C" uint64_t aimc_vtile_rtl_errors(const aimc_vtile *t) { return t->harness.rtl_errors(); }
 
-extern "C" uint64_t aimc_vtile_cycles(const aimc_vtile *t) { return t->cycles; }
+extern "C" uint64_t aimc_vtile_cycles(const aimc_vtile *t) { return t->harness.cycles(); }
 
 extern "C" void aimc_vtile_eval(aimc_vtile *t, const aimc_vtile_in *in, aimc_vtile_out *out)
 {
-    AIMC_VTILE_CLASS &top = *t->top;
+    AIMC_VTILE_CLASS &top = t->harness.top();
     top.rst_n = in->rst_n;
     top.switch_cycles = in->switch_cycles;
     top.cfg_rows = in->rows;
@@ -135,9 +101,7 @@ extern "C" void aimc_vtile_eval(aimc_vtile *t, const aimc_vtile_in *in, aimc_vti
     top.req_valid = in->req_valid;
     top.req_tier = in->req_tier;
     top.req_tag = in->req_tag;
-    top.clk = 0;
-    top.eval();
-    t->late = false;
+    t->harness.eval_low();
 
     out->req_ready = top.req_ready;
     out->mvm_start = top.mvm_start;
@@ -180,7 +144,7 @@ extern "C" void aimc_vtile_eval(aimc_vtile *t, const aimc_vtile_in *in, aimc_vti
 // that have bits set into per-converter codes.
 extern "C" void aimc_vtile_sar(const aimc_vtile *t, uint16_t *codes, uint32_t n)
 {
-    const auto &sar = t->top->adc_sar;
+    const auto &sar = t->harness.top().adc_sar;
     if (n > AIMC_VTILE_NADC)
         n = AIMC_VTILE_NADC;
     std::memset(codes, 0, n * sizeof *codes);
@@ -198,32 +162,17 @@ extern "C" void aimc_vtile_sar(const aimc_vtile *t, uint16_t *codes, uint32_t n)
 
 extern "C" void aimc_vtile_set_codes(aimc_vtile *t, const int16_t *codes, uint32_t n)
 {
-    auto &port = t->top->in_codes;
+    auto &port = t->harness.top().in_codes;
     std::memset(port.data(), 0, sizeof port);
     for (uint32_t r = 0; r < n && r < AIMC_VTILE_ROWS; r++)
         or_lane(port, r * AIMC_VTILE_B_IN, AIMC_VTILE_B_IN, (uint32_t)(uint16_t)codes[r]);
-    t->late = true;
+    t->harness.mark_late();
 }
 
 extern "C" void aimc_vtile_set_cmp(aimc_vtile *t, const uint64_t *bits)
 {
-    set_bits(t->top->adc_cmp, bits);
-    t->late = true;
+    set_bits(t->harness.top().adc_cmp, bits);
+    t->harness.mark_late();
 }
 
-extern "C" void aimc_vtile_edge(aimc_vtile *t)
-{
-    AIMC_VTILE_CLASS &top = *t->top;
-    if (t->trace) {
-        if (t->late) // show the late inputs in the cycle they belong to
-            top.eval();
-        t->trace->dump(t->context->time());
-    }
-    t->context->timeInc(t->half_period_ps);
-    top.clk = 1;
-    top.eval();
-    if (t->trace)
-        t->trace->dump(t->context->time());
-    t->context->timeInc(t->half_period_ps);
-    t->cycles++;
-}
+extern "C" void aimc_vtile_edge(aimc_vtile *t) { t->harness.edge(); }

@@ -323,7 +323,7 @@ int aimc_analog_tier_mvm_codes(aimc_analog_tier *t, const int16_t *codes, size_t
     return 0;
 }
 
-int aimc_analog_tier_mvm(aimc_analog_tier *t, const float *x, size_t n, float *y, aimc_mvm_stats *stats,
+int aimc_analog_tier_mvm(aimc_analog_tier *t, const float *x, size_t n, float *y, aimc_analog_tier_clip_stats *stats,
                          aimc_error *err)
 {
     if (reserve(t, n))

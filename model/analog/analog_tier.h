@@ -51,11 +51,11 @@ int aimc_analog_tier_mvm_codes(aimc_analog_tier *t, const int16_t *codes, size_t
 typedef struct {
     size_t inputs_clipped;    /* DAC inputs beyond the input bound */
     size_t outputs_saturated; /* ADC end codes */
-} aimc_mvm_stats;
+} aimc_analog_tier_clip_stats;
 
 /* Float activations in, float outputs out: DAC quantization, the analog MVM, ADC conversion, then the digital
  * rescale y = code * aimc_analog_tier_output_scale(t).  x is n x rows, y is n x cols. */
-int aimc_analog_tier_mvm(aimc_analog_tier *t, const float *x, size_t n, float *y, aimc_mvm_stats *stats,
+int aimc_analog_tier_mvm(aimc_analog_tier *t, const float *x, size_t n, float *y, aimc_analog_tier_clip_stats *stats,
                          aimc_error *err);
 
 /* Activation units per output code: adc.lsb * dac.lsb * max|W|. */

@@ -199,58 +199,6 @@ void aimc_periphery_config_ideal(aimc_periphery_config *cfg, uint32_t rows, uint
     cfg->noise.read_noise_scale = 1.0;
 }
 
-uint32_t aimc_periphery_drive_cycles(const aimc_periphery_config *cfg, const int16_t *codes, uint32_t rows)
-{
-    if (cfg->dac_mode == AIMC_DAC_BIT_SERIAL)
-        return cfg->b_in_bits - 1;
-    uint32_t longest = 0;
-    for (uint32_t i = 0; i < rows; i++) {
-        uint32_t m = (uint32_t)(codes[i] < 0 ? -(int32_t)codes[i] : codes[i]);
-        if (m > longest)
-            longest = m;
-    }
-    return longest;
-}
-
-uint32_t aimc_periphery_convert_cycles(const aimc_periphery_config *cfg)
-{
-    return cfg->adc_columns_per_adc * (cfg->b_out_bits + 1);
-}
-
-uint32_t aimc_periphery_mvm_cycles(const aimc_periphery_config *cfg, uint32_t drive_cycles)
-{
-    return drive_cycles + cfg->integrate_cycles + aimc_periphery_convert_cycles(cfg);
-}
-
-uint32_t aimc_periphery_mvm_cycles_max(const aimc_periphery_config *cfg)
-{
-    uint32_t drive = cfg->dac_mode == AIMC_DAC_BIT_SERIAL ? cfg->b_in_bits - 1 : (1u << (cfg->b_in_bits - 1)) - 1;
-    return aimc_periphery_mvm_cycles(cfg, drive);
-}
-
-void aimc_periphery_mvm_events(const aimc_periphery_config *cfg, aimc_mvm_events *ev)
-{
-    uint64_t conversions_per_row = cfg->dac_mode == AIMC_DAC_BIT_SERIAL ? cfg->b_in_bits - 1 : 1;
-    ev->dac_row_drives = (uint64_t)cfg->rows * conversions_per_row;
-    ev->crossbar_integrations = 1;
-    ev->adc_conversions = cfg->cols;
-    ev->buffer_accesses = (uint64_t)cfg->rows + cfg->cols;
-}
-
-aimc_fJ aimc_periphery_mvm_energy(const aimc_periphery_config *cfg, aimc_fJ by_component[AIMC_E_COUNT])
-{
-    aimc_mvm_events ev;
-    aimc_periphery_mvm_events(cfg, &ev);
-    for (int c = 0; c < AIMC_E_COUNT; c++)
-        by_component[c] = 0;
-    by_component[AIMC_E_DAC] = (aimc_fJ)ev.dac_row_drives * cfg->energy.dac_row_drive;
-    by_component[AIMC_E_CROSSBAR] = (aimc_fJ)ev.crossbar_integrations * cfg->energy.crossbar_integration;
-    by_component[AIMC_E_ADC] = (aimc_fJ)ev.adc_conversions * cfg->energy.adc_conversion;
-    by_component[AIMC_E_BUFFER] = (aimc_fJ)ev.buffer_accesses * cfg->energy.buffer_access;
-    return by_component[AIMC_E_DAC] + by_component[AIMC_E_CROSSBAR] + by_component[AIMC_E_ADC] +
-           by_component[AIMC_E_BUFFER];
-}
-
 aimc_fJ aimc_periphery_leakage_fJ(const aimc_periphery_config *cfg, uint64_t tiles, uint64_t ns)
 {
     return (aimc_fJ)llround(cfg->energy.leakage_pJ_per_tile_ns * 1e3 * (double)tiles * (double)ns);

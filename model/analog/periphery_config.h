@@ -1,7 +1,6 @@
 /* The "periphery" section of a chip preset: DAC and ADC resolution and timing, the PCM device constants and
- * which analog non-idealities are on, and the energy of every periphery event.  From it follow the closed-form
- * latency of one tier MVM (drive + integrate + convert) and its event counts and energy, which the cosim
- * engine (counting events in RTL) and the fast engine (counting them here) must both reproduce. */
+ * which analog non-idealities are on, and the energy of every periphery event.  The timing and events of one
+ * tier MVM that follow from it are defined once, in engine/tile_cost.h. */
 #ifndef AIMC_PERIPHERY_CONFIG_H
 #define AIMC_PERIPHERY_CONFIG_H
 
@@ -71,32 +70,6 @@ void aimc_periphery_config_ideal(aimc_periphery_config *cfg, uint32_t rows, uint
 
 const char *aimc_dac_mode_name(aimc_dac_mode mode); /* "pwm" / "bit_serial" */
 
-/* ---- timing of one tier MVM, in clock cycles (the RTL must produce exactly these) ---- */
-
-/* Drive phase: PWM max_i |code_i| (0 for an all-zero input), bit-serial b_in - 1. */
-uint32_t aimc_periphery_drive_cycles(const aimc_periphery_config *cfg, const int16_t *codes, uint32_t rows);
-/* Conversion phase: each of the C/M ADCs converts its M columns one after the other, each conversion one
- * sample cycle plus b_out comparator decisions: M * (b_out + 1). */
-uint32_t aimc_periphery_convert_cycles(const aimc_periphery_config *cfg);
-/* drive + integrate + convert (a tier switch, when the MVM needs one, comes before and is counted by the
- * tier-select controller). */
-uint32_t aimc_periphery_mvm_cycles(const aimc_periphery_config *cfg, uint32_t drive_cycles);
-/* The largest MVM latency (PWM with a full-scale code somewhere). */
-uint32_t aimc_periphery_mvm_cycles_max(const aimc_periphery_config *cfg);
-
-/* ---- events and energy of one tier MVM ---- */
-
-typedef struct {
-    uint64_t dac_row_drives;       /* PWM: rows; bit-serial: rows * (b_in - 1) */
-    uint64_t crossbar_integrations; /* 1 */
-    uint64_t adc_conversions;      /* cols */
-    uint64_t buffer_accesses;      /* rows read from the input buffer + cols written to the output buffer */
-} aimc_mvm_events;
-
-void aimc_periphery_mvm_events(const aimc_periphery_config *cfg, aimc_mvm_events *ev);
-/* Energy of one MVM by ledger component (DAC, CROSSBAR, ADC, BUFFER filled; the others set to 0); returns the
- * sum.  Tier switches and leakage are booked separately (aimc_periphery_leakage_fJ). */
-aimc_fJ aimc_periphery_mvm_energy(const aimc_periphery_config *cfg, aimc_fJ by_component[AIMC_E_COUNT]);
 /* Leakage of `tiles` tiles over `ns` nanoseconds, rounded to the nearest fJ once (book spans, not cycles). */
 aimc_fJ aimc_periphery_leakage_fJ(const aimc_periphery_config *cfg, uint64_t tiles, uint64_t ns);
 

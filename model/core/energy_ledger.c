@@ -4,9 +4,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const component_names[AIMC_E_COUNT] = {
-    "dac", "crossbar", "adc", "tier_switch", "buffer", "interconnect", "digital", "dram", "static",
+static const aimc_energy_component_info components[AIMC_E_COUNT] = {
+    [AIMC_E_DAC] = {"dac", AIMC_EG_ANALOG_TILE, "DAC conversions driving the rows of a tier"},
+    [AIMC_E_CROSSBAR] = {"crossbar", AIMC_EG_ANALOG_TILE, "integration of the cell currents of a tier"},
+    [AIMC_E_ADC] = {"adc", AIMC_EG_ANALOG_TILE, "column conversions"},
+    [AIMC_E_TIER_SWITCH] = {"tier_switch", AIMC_EG_ANALOG_TILE,
+                            "re-connecting a tile's shared periphery to another tier"},
+    [AIMC_E_BUFFER] = {"buffer", AIMC_EG_ANALOG_TILE, "tile input and output buffer accesses"},
+    [AIMC_E_INTERCONNECT] = {"interconnect", AIMC_EG_DATA_MOVEMENT, "activation vectors moved between units"},
+    [AIMC_E_DIGITAL] = {"digital", AIMC_EG_DIGITAL, "DPUs, MHA units and the digital expert engine"},
+    [AIMC_E_DRAM] = {"dram", AIMC_EG_MEMORY, "KV-cache traffic to and from DRAM"},
+    [AIMC_E_STATIC] = {"static", AIMC_EG_STATIC, "tile leakage, digital passive power and DRAM idle power"},
 };
+
+static const char *const group_names[AIMC_EG_COUNT] = {"analog_tile", "data_movement", "digital", "memory", "static"};
 
 typedef struct {
     aimc_fJ energy[AIMC_E_COUNT];
@@ -22,9 +33,25 @@ struct aimc_ledger {
     aimc_fJ chip_only[AIMC_E_COUNT];
 };
 
+const aimc_energy_component_info *aimc_energy_component_info_of(aimc_energy_component c)
+{
+    return (unsigned)c < AIMC_E_COUNT ? &components[c] : NULL;
+}
+
 const char *aimc_energy_component_name(aimc_energy_component c)
 {
-    return (unsigned)c < AIMC_E_COUNT ? component_names[c] : "?";
+    return (unsigned)c < AIMC_E_COUNT ? components[c].name : "?";
+}
+
+const char *aimc_energy_group_name(aimc_energy_group g) { return (unsigned)g < AIMC_EG_COUNT ? group_names[g] : "?"; }
+
+aimc_fJ aimc_energy_group_sum(const aimc_fJ by_component[AIMC_E_COUNT], aimc_energy_group g)
+{
+    aimc_fJ sum = 0;
+    for (int c = 0; c < AIMC_E_COUNT; c++)
+        if (components[c].group == g)
+            sum += by_component[c];
+    return sum;
 }
 
 aimc_fJ aimc_pJ_to_fJ(double pJ) { return (aimc_fJ)llround(pJ * 1e3); }

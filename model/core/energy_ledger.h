@@ -22,8 +22,28 @@ typedef enum {
     AIMC_E_COUNT
 } aimc_energy_component;
 
-/* Stable lower-case names used in reports, CSV headers and docs ("dac", "crossbar", ...). */
+/* Where a component's energy is spent, for reports and studies that group components. */
+typedef enum {
+    AIMC_EG_ANALOG_TILE,  /* the tiles: periphery, arrays, buffers, tier switches */
+    AIMC_EG_DATA_MOVEMENT, /* activations between units */
+    AIMC_EG_DIGITAL,      /* the digital units */
+    AIMC_EG_MEMORY,       /* the KV cache in DRAM */
+    AIMC_EG_STATIC,       /* power over time, whatever runs */
+    AIMC_EG_COUNT
+} aimc_energy_group;
+
+/* The component table: one row per component, the only place its name, group and meaning are written. */
+typedef struct {
+    const char *name;        /* stable lower-case name used in reports, CSV headers and docs ("dac", ...) */
+    aimc_energy_group group;
+    const char *description; /* one line for reports and docs */
+} aimc_energy_component_info;
+
+const aimc_energy_component_info *aimc_energy_component_info_of(aimc_energy_component c);
 const char *aimc_energy_component_name(aimc_energy_component c);
+const char *aimc_energy_group_name(aimc_energy_group g); /* "analog_tile", "data_movement", ... */
+/* The sum of the components of group g in a per-component array. */
+aimc_fJ aimc_energy_group_sum(const aimc_fJ by_component[AIMC_E_COUNT], aimc_energy_group g);
 
 typedef struct aimc_ledger aimc_ledger;
 

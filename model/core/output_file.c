@@ -77,3 +77,11 @@ int aimc_output_write_text(const char *path, const char *text, aimc_error *err)
     fputs(text, aimc_output_stream(out));
     return aimc_output_commit(out, err);
 }
+
+int aimc_outputs_check_writable(const char *const *paths, size_t n, aimc_error *err)
+{
+    for (size_t i = 0; i < n; i++)
+        if (paths[i] && aimc_output_check_writable(paths[i], err))
+            return -1;
+    return 0;
+}

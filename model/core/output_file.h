@@ -20,6 +20,8 @@ void aimc_output_abort(aimc_output_file *out);
 
 /* Checks up front that path can be created (its folder exists and is writable), before a long run. */
 int aimc_output_check_writable(const char *path, aimc_error *err);
+/* The same for each of paths[0 .. n) that is not NULL, in order; fails on the first that cannot be created. */
+int aimc_outputs_check_writable(const char *const *paths, size_t n, aimc_error *err);
 
 /* Writes text to path atomically. */
 int aimc_output_write_text(const char *path, const char *text, aimc_error *err);

@@ -41,7 +41,7 @@ typedef struct {
 
 typedef struct {
     aimc_mvm_backend base;
-    const aimc_vchip_api *api;
+    const aimc_vchip_params *params; /* of the chip build the run uses */
     aimc_vchip *rtl;
     const aimc_chip_config *chip;
     const aimc_dispatch_table *table;
@@ -52,7 +52,7 @@ typedef struct {
     token_mark *marks;      /* pending, latest cycle first (the next one is at the end) */
     size_t nmarks, marks_cap;
     slot_state slots[MAX_SLOTS];
-    aimc_mvm_stats stats;
+    aimc_backend_stats stats;
     aimc_cosim_backend_report report;
     bool traced;
     aimc_fJ booked; /* energy booked from RTL events, to compare with the RTL's monitor */
@@ -84,7 +84,7 @@ static uint32_t group_jobs(const aimc_dispatch_table *t, const aimc_mvm_command 
 
 static int check_command(cosim_backend *b, uint64_t cycle, const aimc_mvm_command *cmd, aimc_error *err)
 {
-    const aimc_vchip_params *p = b->api->params;
+    const aimc_vchip_params *p = b->params;
     if (cycle < b->now)
         return aimc_fail(err, "cosim backend: command submitted for cycle %llu, already at cycle %llu",
                          (unsigned long long)cycle, (unsigned long long)b->now);
@@ -159,7 +159,7 @@ static void record_inputs(const cosim_backend *b, const aimc_vchip_in *in)
 /* A tile's codes as one hex number of rows x b_in bits, row 0 in the lowest bits (the port's layout). */
 static void record_codes(const cosim_backend *b, uint32_t tile)
 {
-    uint32_t rows = b->api->params->rows, bits = b->api->params->b_in_bits;
+    uint32_t rows = b->params->rows, bits = b->params->b_in_bits;
     fprintf(b->record, "C %x ", tile);
     for (int nibble = (int)(rows * bits / 4) - 1; nibble >= 0; nibble--) {
         uint32_t v = 0;
@@ -200,14 +200,14 @@ static void job_energy(cosim_backend *b, const slot_state *s, uint32_t job, aimc
 /* A tile starts an MVM this cycle: drive its job's codes into the DAC (sampled at the edge). */
 static void on_mvm_start(cosim_backend *b, uint64_t cycle, uint32_t tile)
 {
-    uint32_t tag = b->api->active_tag(b->rtl, tile);
+    uint32_t tag = aimc_vchip_active_tag(b->rtl, tile);
     uint32_t slot = tag >> b->job_bits, job = tag & ((1u << b->job_bits) - 1);
     if (slot >= MAX_SLOTS || !b->slots[slot].busy || job >= b->slots[slot].jobs) {
         scoreboard_error(b, "MVM start with tag slot %u job %u matches no job in flight", cycle, slot, job);
         return;
     }
     job_codes(b, &b->slots[slot], job);
-    b->api->set_codes(b->rtl, tile, b->codes, b->chip->tile.rows);
+    aimc_vchip_set_codes(b->rtl, tile, b->codes, b->chip->tile.rows);
     if (b->record)
         record_codes(b, tile);
 }
@@ -218,9 +218,9 @@ static int mark_token(aimc_mvm_backend *base, uint64_t cycle, uint32_t seq, bool
     if (cycle < b->now)
         return aimc_fail(err, "cosim backend: token mark for cycle %llu, already at cycle %llu",
                          (unsigned long long)cycle, (unsigned long long)b->now);
-    if (seq >= b->api->params->seqs)
+    if (seq >= b->params->seqs)
         return aimc_fail(err, "cosim backend: sequence %u has no token-marker bit (the chip shows %u)", seq,
-                         b->api->params->seqs);
+                         b->params->seqs);
     if (b->nmarks == b->marks_cap) {
         size_t cap = b->marks_cap ? 2 * b->marks_cap : 64;
         token_mark *grown = realloc(b->marks, cap * sizeof *grown);
@@ -276,7 +276,7 @@ static void on_job_done(cosim_backend *b, uint64_t cycle, uint32_t tile, uint32_
 
 static void on_switch(cosim_backend *b, uint64_t cycle, uint32_t tile)
 {
-    uint32_t tag = b->api->active_tag(b->rtl, tile);
+    uint32_t tag = aimc_vchip_active_tag(b->rtl, tile);
     uint32_t slot = tag >> b->job_bits;
     if (slot >= MAX_SLOTS || !b->slots[slot].busy) {
         scoreboard_error(b, "tier switch on tile %u for slot %u with no group in flight", cycle, tile, slot);
@@ -291,7 +291,7 @@ static void on_switch(cosim_backend *b, uint64_t cycle, uint32_t tile)
 static void complete_groups(cosim_backend *b, uint64_t cycle, uint64_t mask, uint32_t *done_slots, uint32_t *ndone)
 {
     *ndone = 0;
-    for (uint32_t slot = 0; slot < b->api->params->slots; slot++) {
+    for (uint32_t slot = 0; slot < b->params->slots; slot++) {
         if (!(mask >> slot & 1))
             continue;
         slot_state *s = &b->slots[slot];
@@ -325,12 +325,12 @@ static int advance(aimc_mvm_backend *base, uint64_t until, uint32_t *done_slots,
         take_marks(b, c, &in);
         if (b->record)
             record_inputs(b, &in);
-        b->api->eval(b->rtl, &in, &out);
+        aimc_vchip_eval(b->rtl, &in, &out);
         for (uint64_t m = out.mvm_start; m; m &= m - 1)
             on_mvm_start(b, c, (uint32_t)__builtin_ctzll(m));
         if (b->record)
             record_outputs(b, &out);
-        b->api->edge(b->rtl);
+        aimc_vchip_edge(b->rtl);
         if (in.cmd_valid && out.cmd_ready) {
             b->head = (b->head + 1) % b->cap;
             b->count--;
@@ -339,7 +339,7 @@ static int advance(aimc_mvm_backend *base, uint64_t until, uint32_t *done_slots,
             b->report.ott_violation_cycles++;
         for (uint64_t m = out.tile_done; m; m &= m - 1) {
             uint32_t tile = (uint32_t)__builtin_ctzll(m);
-            on_job_done(b, c, tile, b->api->done_tag(b->rtl, tile));
+            on_job_done(b, c, tile, aimc_vchip_done_tag(b->rtl, tile));
         }
         for (uint64_t m = out.switch_start; m; m &= m - 1)
             on_switch(b, c, (uint32_t)__builtin_ctzll(m));
@@ -356,12 +356,12 @@ static int advance(aimc_mvm_backend *base, uint64_t until, uint32_t *done_slots,
 
 static uint64_t now_of(const aimc_mvm_backend *base) { return ((const cosim_backend *)base)->now; }
 
-static const aimc_mvm_stats *stats_of(const aimc_mvm_backend *base)
+static const aimc_backend_stats *stats_of(const aimc_mvm_backend *base)
 {
     cosim_backend *b = (cosim_backend *)base;
     for (uint32_t t = 0; t < b->chip->tile.tiles; t++) {
         aimc_vchip_tile_counters c;
-        b->api->tile_counters(b->rtl, t, &c);
+        aimc_vchip_get_tile_counters(b->rtl, t, &c);
         b->stats.busy_cycles[t] = c.busy_cycles;
         b->stats.conflict_cycles[t] = c.conflict_cycles;
         b->stats.stall_cycles[t] = c.stall_cycles;
@@ -375,7 +375,7 @@ static void destroy(aimc_mvm_backend *base)
     if (!b)
         return;
     if (b->rtl)
-        b->api->destroy(b->rtl);
+        aimc_vchip_destroy(b->rtl);
     for (int s = 0; s < MAX_SLOTS; s++) {
         free(b->slots[s].seen);
         free(b->slots[s].last_job_on_tile);
@@ -419,16 +419,15 @@ void aimc_cosim_backend_report_get(aimc_mvm_backend *base, aimc_cosim_backend_re
 {
     cosim_backend *b = (cosim_backend *)base;
     aimc_vchip_totals t;
-    b->api->totals(b->rtl, &t);
+    aimc_vchip_get_totals(b->rtl, &t);
     b->report.rtl_assertion_failures = t.rtl_errors;
     b->report.energy_monitor_delta_fJ = (int64_t)t.energy_chip_fJ - b->booked;
     *out = b->report;
 }
 
-static int check_fits(const aimc_vchip_api *api, const aimc_chip_config *chip, const aimc_dispatch_table *table,
+static int check_fits(const aimc_vchip_params *p, const aimc_chip_config *chip, const aimc_dispatch_table *table,
                       aimc_error *err)
 {
-    const aimc_vchip_params *p = api->params;
     uint32_t entries = aimc_dispatch_table_layers(table) * aimc_dispatch_table_units(table) *
                        aimc_dispatch_table_phases(table);
     if (chip->tile.tiers > p->tiers)
@@ -454,10 +453,10 @@ static void setup_cycle(cosim_backend *b, const aimc_vchip_in *in)
     aimc_vchip_out out;
     if (b->record)
         record_inputs(b, in);
-    b->api->eval(b->rtl, in, &out);
+    aimc_vchip_eval(b->rtl, in, &out);
     if (b->record)
         record_outputs(b, &out);
-    b->api->edge(b->rtl);
+    aimc_vchip_edge(b->rtl);
     b->report.setup_cycles++;
 }
 
@@ -507,13 +506,13 @@ aimc_mvm_backend *aimc_cosim_backend_create_recorded(const aimc_chip_config *chi
                                                      uint64_t codes_seed, aimc_ledger *ledger, const char *trace_path,
                                                      const char *record_path, aimc_error *err)
 {
-    const aimc_vchip_api *api = aimc_vchip_api_for(chip->tile.tiles);
-    if (!api) {
+    const aimc_vchip_params *params = aimc_vchip_params_for(chip->tile.tiles);
+    if (!params) {
         aimc_fail(err, "%s: tile.tiles: expected at most %u (the largest chip the RTL is built for), found %u",
                   chip->path, aimc_vchip_max_tiles(), chip->tile.tiles);
         return NULL;
     }
-    if (check_fits(api, chip, table, err))
+    if (check_fits(params, chip, table, err))
         return NULL;
     cosim_backend *b = calloc(1, sizeof *b);
     if (!b) {
@@ -521,11 +520,11 @@ aimc_mvm_backend *aimc_cosim_backend_create_recorded(const aimc_chip_config *chi
         return NULL;
     }
     b->base.ops = &cosim_ops;
-    b->api = api;
+    b->params = params;
     b->chip = chip;
     b->table = table;
     b->ledger = ledger;
-    b->job_bits = api->params->job_bits;
+    b->job_bits = params->job_bits;
     b->codes_seed = codes_seed;
     b->codes = calloc(chip->tile.rows, sizeof *b->codes);
     uint32_t tiles = chip->tile.tiles;
@@ -554,14 +553,14 @@ aimc_mvm_backend *aimc_cosim_backend_create_recorded(const aimc_chip_config *chi
     for (int c = 0; c < AIMC_E_COUNT; c++)
         cfg.mvm_energy_fJ += (uint64_t)cost.energy[c];
     if (ok)
-        b->rtl = api->create((uint32_t)chip->clock_period_ps, &cfg);
+        b->rtl = aimc_vchip_create(chip->tile.tiles, (uint32_t)chip->clock_period_ps, &cfg);
     if (!ok || !b->rtl) {
         destroy(&b->base);
         aimc_fail(err, "cosim backend: out of memory");
         return NULL;
     }
     b->traced = trace_path != NULL;
-    if (trace_path && !api->trace_open(b->rtl, trace_path)) {
+    if (trace_path && !aimc_vchip_trace_open(b->rtl, trace_path)) {
         destroy(&b->base);
         aimc_fail(err, "%s: cannot write the trace", trace_path);
         return NULL;

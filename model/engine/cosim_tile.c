@@ -285,14 +285,18 @@ static void collect_results(run_state *s, const aimc_vtile_out *out)
     }
 }
 
+/* The RTL's counted events priced by the one cost model, then (with checks on) the RTL's timing and counts
+ * checked against the cost model's closed form. */
 static void book_and_check_cost(run_state *s, const inflight *f, const aimc_vtile_out *out, uint64_t cycle)
 {
-    const aimc_periphery_energy *e = &s->chip->periphery.energy;
-    aimc_fJ booked[AIMC_E_COUNT] = {0};
-    booked[AIMC_E_DAC] = (aimc_fJ)out->done_dac_conversions * e->dac_row_drive;
-    booked[AIMC_E_CROSSBAR] = e->crossbar_integration;
-    booked[AIMC_E_ADC] = (aimc_fJ)out->done_conversions * e->adc_conversion;
-    booked[AIMC_E_BUFFER] = (aimc_fJ)out->done_buffer_accesses * e->buffer_access;
+    const aimc_periphery_config *p = &s->chip->periphery;
+    aimc_tier_mvm_events counted = {.dac_conversions = out->done_dac_conversions,
+                                    .drive_pulses = out->done_drive_pulses,
+                                    .integrations = 1,
+                                    .conversions = out->done_conversions,
+                                    .buffer_accesses = out->done_buffer_accesses};
+    aimc_fJ booked[AIMC_E_COUNT];
+    aimc_tier_mvm_price(&p->energy, &counted, booked);
     for (int c = 0; c < AIMC_E_COUNT; c++)
         if (booked[c])
             aimc_ledger_book(s->r->ledger, f->token, -1, (aimc_energy_component)c, booked[c]);
@@ -302,33 +306,23 @@ static void book_and_check_cost(run_state *s, const inflight *f, const aimc_vtil
         s->r->max_mvm_cycles = k;
     if (!s->opt->check)
         return;
-    /* the closed form of the reference model ... */
-    uint32_t k_closed = aimc_tile_ref_compute_cycles(&s->cfg, f->summary.max_abs);
-    aimc_tile_events ev;
-    aimc_tile_ref_events(&s->cfg, f->summary.sum_abs, f->summary.ones, &ev);
+    uint32_t k_closed = aimc_tier_mvm_compute_cycles(p, f->summary.max_abs);
     if (k != k_closed)
         note_closed_form(s, f, "compute cycles (mvm_start to done_valid)", k, k_closed);
     uint64_t latency = cycle - f->accept_cycle;
-    uint64_t l_closed = aimc_tile_ref_latency_cycles(f->switched, s->cfg.switch_cycles, k_closed);
+    uint64_t l_closed = aimc_tier_mvm_latency_cycles(f->switched, s->cfg.switch_cycles, k_closed);
     if (latency != l_closed)
         note_closed_form(s, f, "latency (accept to done_valid)", latency, l_closed);
-    if (out->done_dac_conversions != ev.dac_conversions)
-        note_closed_form(s, f, "DAC conversions", out->done_dac_conversions, ev.dac_conversions);
-    if (out->done_drive_pulses != ev.drive_pulses)
-        note_closed_form(s, f, "row-drive pulses", out->done_drive_pulses, ev.drive_pulses);
-    if (out->done_conversions != ev.conversions)
-        note_closed_form(s, f, "conversions", out->done_conversions, ev.conversions);
-    if (out->done_buffer_accesses != ev.buffer_accesses)
-        note_closed_form(s, f, "buffer accesses", out->done_buffer_accesses, ev.buffer_accesses);
-    /* ... and the per-job cost function of the fast engine */
-    aimc_tile_job_cost cost;
-    aimc_tile_job_cost_compute(s->chip, &f->summary, &cost);
-    if (cost.compute_cycles != k)
-        note_closed_form(s, f, "tile_cost compute cycles", k, cost.compute_cycles);
-    for (int c = 0; c < AIMC_E_COUNT; c++)
-        if (cost.energy[c] != booked[c])
-            note_closed_form(s, f, aimc_energy_component_name((aimc_energy_component)c), (uint64_t)booked[c],
-                             (uint64_t)cost.energy[c]);
+    aimc_tier_mvm_events ev;
+    aimc_tier_mvm_count(p, &f->summary, &ev);
+    if (counted.dac_conversions != ev.dac_conversions)
+        note_closed_form(s, f, "DAC conversions", counted.dac_conversions, ev.dac_conversions);
+    if (counted.drive_pulses != ev.drive_pulses)
+        note_closed_form(s, f, "row-drive pulses", counted.drive_pulses, ev.drive_pulses);
+    if (counted.conversions != ev.conversions)
+        note_closed_form(s, f, "conversions", counted.conversions, ev.conversions);
+    if (counted.buffer_accesses != ev.buffer_accesses)
+        note_closed_form(s, f, "buffer accesses", counted.buffer_accesses, ev.buffer_accesses);
 }
 
 static int complete(run_state *s, const aimc_vtile_out *out, uint64_t cycle, aimc_error *err)
@@ -442,8 +436,7 @@ static int simulate(run_state *s, aimc_error *err)
 {
     const aimc_cosim_tile_options *o = s->opt;
     uint64_t total = (uint64_t)o->tokens * o->mvms_per_token, issued = 0, done = 0;
-    uint32_t drive_max = s->cfg.bit_serial ? s->cfg.b_in_bits - 1u : (1u << (s->cfg.b_in_bits - 1)) - 1;
-    uint64_t k_max = aimc_tile_ref_compute_cycles(&s->cfg, drive_max);
+    uint64_t k_max = aimc_tier_mvm_compute_cycles_max(&s->chip->periphery);
     uint64_t limit = 16 + (uint64_t)(total * (2 + s->cfg.switch_cycles + k_max) / o->valid_probability * 4);
     aimc_vtile_in in = s->cfg;
     aimc_vtile_out out, ref_out;

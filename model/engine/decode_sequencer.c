@@ -655,3 +655,13 @@ out:
     free(c.heap);
     return rc;
 }
+
+int aimc_decode_result_register_stats(const aimc_decode_result *r, const aimc_mvm_backend *backend, aimc_stats *s)
+{
+    return aimc_stats_set(s, "groups", "commands", "analog group commands sent to the dispatcher", r->groups) ||
+           aimc_mvm_backend_register_stats(backend, s) ||
+           aimc_stats_set(s, "digital_ops", "ops", "DPU, MHA-unit and digital-expert-engine operations",
+                          r->digital_ops) ||
+           aimc_stats_set(s, "dram_busy_cycles", "cycles", "cycles the DRAM channel moved KV-cache data",
+                          r->dram_busy_cycles);
+}

@@ -47,6 +47,10 @@ typedef struct {
     uint64_t dram_busy_cycles;
 } aimc_decode_result;
 
+/* Registers the decode's counters and its backend's with their units, in the report's order: groups, the
+ * backend's tier MVMs and switches, digital operations, DRAM busy cycles. */
+int aimc_decode_result_register_stats(const aimc_decode_result *r, const aimc_mvm_backend *backend, aimc_stats *s);
+
 /* Runs the whole decode.  The ledger must keep model.layers + 1 layers when per-layer energy is wanted (the
  * last one is the output side: LM head, sampling); static energy (passive power, DRAM idle) is booked to the
  * chip at the end. */

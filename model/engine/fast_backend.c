@@ -39,7 +39,7 @@ typedef struct {
 
     tile_state *tiles;
     uint64_t *accepts; /* tiles x Q ring: the accept cycles of each tile's last Q jobs */
-    aimc_mvm_stats stats;
+    aimc_backend_stats stats;
 
     group *groups;
     uint32_t *heap; /* slots in flight, a min-heap on (done, slot) */
@@ -240,7 +240,7 @@ static int fast_advance(aimc_mvm_backend *b, uint64_t until, uint32_t *done_slot
 
 static uint64_t fast_now(const aimc_mvm_backend *b) { return ((const fast_backend *)b)->now; }
 
-static const aimc_mvm_stats *fast_stats(const aimc_mvm_backend *b) { return &((const fast_backend *)b)->stats; }
+static const aimc_backend_stats *fast_stats(const aimc_mvm_backend *b) { return &((const fast_backend *)b)->stats; }
 
 static void fast_destroy(aimc_mvm_backend *b)
 {

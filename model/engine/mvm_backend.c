@@ -21,7 +21,15 @@ int aimc_mvm_backend_mark_token(aimc_mvm_backend *b, uint64_t cycle, uint32_t se
 
 uint64_t aimc_mvm_backend_now(const aimc_mvm_backend *b) { return b->ops->now(b); }
 
-const aimc_mvm_stats *aimc_mvm_backend_stats(const aimc_mvm_backend *b) { return b->ops->stats(b); }
+const aimc_backend_stats *aimc_mvm_backend_stats(const aimc_mvm_backend *b) { return b->ops->stats(b); }
+
+int aimc_mvm_backend_register_stats(const aimc_mvm_backend *b, aimc_stats *s)
+{
+    const aimc_backend_stats *st = b->ops->stats(b);
+    return aimc_stats_set(s, "tier_mvms", "MVMs", "tier MVM jobs the tiles ran", st->jobs) ||
+           aimc_stats_set(s, "tier_switches", "switches", "tier switches (a tile's periphery moved to another tier)",
+                          st->tier_switches);
+}
 
 void aimc_mvm_backend_checks_of(aimc_mvm_backend *b, aimc_mvm_backend_checks *out)
 {

@@ -37,6 +37,7 @@
 
 #include "core/aimc_error.h"
 #include "core/energy_ledger.h"
+#include "core/stats.h"
 #include "engine/dispatch_table.h"
 #include "system/chip_config.h"
 
@@ -58,7 +59,7 @@ typedef struct {
     uint64_t *busy_cycles;       /* per tile: cycles from accept to last compute cycle of its jobs */
     uint64_t *conflict_cycles;   /* per tile: cycles jobs waited visible in the queue while the tile was busy */
     uint64_t *stall_cycles;      /* per tile: cycles the dispatcher held a job for that tile's full queue */
-} aimc_mvm_stats;
+} aimc_backend_stats;
 
 /* What every backend's own checks found (the cosim's scoreboard, RTL assertions and energy monitor; a backend
  * without checks reports none). */
@@ -91,8 +92,10 @@ int aimc_mvm_backend_advance(aimc_mvm_backend *b, uint64_t until, uint32_t *done
 /* A no-op (0) for backends that write no waveform. */
 int aimc_mvm_backend_mark_token(aimc_mvm_backend *b, uint64_t cycle, uint32_t seq, bool end, aimc_error *err);
 uint64_t aimc_mvm_backend_now(const aimc_mvm_backend *b);
-const aimc_mvm_stats *aimc_mvm_backend_stats(const aimc_mvm_backend *b);
+const aimc_backend_stats *aimc_mvm_backend_stats(const aimc_mvm_backend *b);
 void aimc_mvm_backend_checks_of(aimc_mvm_backend *b, aimc_mvm_backend_checks *out);
+/* Registers the backend's run counters (tier MVMs, tier switches) with their units. */
+int aimc_mvm_backend_register_stats(const aimc_mvm_backend *b, aimc_stats *s);
 /* Closes what the backend writes (its waveform, its record) and frees it.  Safe on NULL. */
 void aimc_mvm_backend_destroy(aimc_mvm_backend *b);
 
@@ -110,7 +113,7 @@ typedef struct {
      * change no timing. */
     int (*mark_token)(aimc_mvm_backend *b, uint64_t cycle, uint32_t seq, bool end, aimc_error *err);
     uint64_t (*now)(const aimc_mvm_backend *b);
-    const aimc_mvm_stats *(*stats)(const aimc_mvm_backend *b);
+    const aimc_backend_stats *(*stats)(const aimc_mvm_backend *b);
     void (*checks)(aimc_mvm_backend *b, aimc_mvm_backend_checks *out); /* optional */
     void (*destroy)(aimc_mvm_backend *b);
 } aimc_mvm_backend_ops;

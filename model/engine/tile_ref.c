@@ -17,37 +17,6 @@ bool aimc_tile_ref_needs_switch(const aimc_tile_ref *r, uint8_t tier)
 
 const uint16_t *aimc_tile_ref_sar(const aimc_tile_ref *r) { return r->sar_out; }
 
-/* ---- closed form ---- */
-
-void aimc_tile_ref_phases(const aimc_vtile_in *cfg, uint32_t max_abs_code, aimc_tile_phases *ph)
-{
-    ph->drive = cfg->bit_serial ? (uint32_t)cfg->b_in_bits - 1 : max_abs_code;
-    ph->integrate = cfg->integrate_cycles;
-    ph->convert = (uint32_t)cfg->mux * ((uint32_t)cfg->b_out_bits + 1);
-    ph->idle = ph->drive + ph->integrate == 0;
-}
-
-uint32_t aimc_tile_ref_compute_cycles(const aimc_vtile_in *cfg, uint32_t max_abs_code)
-{
-    aimc_tile_phases ph;
-    aimc_tile_ref_phases(cfg, max_abs_code, &ph);
-    return ph.drive + ph.integrate + ph.convert + ph.idle;
-}
-
-uint64_t aimc_tile_ref_latency_cycles(bool needs_switch, uint32_t switch_cycles, uint32_t compute_cycles)
-{
-    /* accept cycle a; SWITCH a+1 .. a+S; COMPUTE the next compute_cycles; done_valid the cycle after. */
-    return (needs_switch ? switch_cycles : 0) + (uint64_t)compute_cycles + 1;
-}
-
-void aimc_tile_ref_events(const aimc_vtile_in *cfg, uint64_t sum_abs_code, uint64_t set_bits, aimc_tile_events *ev)
-{
-    ev->dac_conversions = cfg->bit_serial ? (uint64_t)cfg->rows * (cfg->b_in_bits - 1u) : cfg->rows;
-    ev->drive_pulses = cfg->bit_serial ? set_bits : sum_abs_code;
-    ev->conversions = (uint64_t)cfg->adcs * cfg->mux;
-    ev->buffer_accesses = cfg->rows + ev->conversions;
-}
-
 /* ---- cycle model ---- */
 
 typedef struct {

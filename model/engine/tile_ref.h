@@ -3,7 +3,7 @@
  * inputs every cycle (including the late ones: the DAC codes and the comparator decisions), its outputs must
  * equal the Verilated RTL's.  Uses the shim's signal structs so the two compare field by field.
  *
- * Also the closed form of the same timing and event counts, which the fast engine uses through tile_cost.h. */
+ * The same timing and event counts in closed form, which the engines use, are engine/tile_cost.h. */
 #ifndef AIMC_TILE_REF_H
 #define AIMC_TILE_REF_H
 
@@ -66,36 +66,5 @@ void aimc_tile_ref_cycle(aimc_tile_ref *r, const aimc_vtile_in *in, const aimc_t
 const uint16_t *aimc_tile_ref_sar(const aimc_tile_ref *r);
 /* Whether the request presented this cycle would switch tiers (valid before the edge). */
 bool aimc_tile_ref_needs_switch(const aimc_tile_ref *r, uint8_t tier);
-
-/* ---- closed form ---- */
-
-/* Cycles of each phase of one MVM's COMPUTE phase (cfg: the periphery fields of an aimc_vtile_in).  The
- * mvm_start cycle, where the codes are loaded, is the first drive cycle (the first integration cycle when there
- * is nothing to drive); only with no drive and no integration at all does it stand alone. */
-typedef struct {
-    uint32_t drive;     /* D: PWM max |code| (0 for an all-zero input); bit-serial b_in - 1 */
-    uint32_t integrate; /* I = integrate_cycles */
-    uint32_t convert;   /* M (b_out + 1) */
-    uint32_t idle;      /* 1 when D + I = 0 (the load cycle alone), else 0 */
-} aimc_tile_phases;
-
-void aimc_tile_ref_phases(const aimc_vtile_in *cfg, uint32_t max_abs_code, aimc_tile_phases *ph);
-/* K = drive + integrate + convert + idle = max(D + I, 1) + M (b_out + 1): the COMPUTE cycles from mvm_start
- * to mvm_done inclusive. */
-uint32_t aimc_tile_ref_compute_cycles(const aimc_vtile_in *cfg, uint32_t max_abs_code);
-/* Cycles from the accept cycle to the cycle done_valid is high, for a request that does (switch=true) or does
- * not switch tiers, given its compute phase K. */
-uint64_t aimc_tile_ref_latency_cycles(bool needs_switch, uint32_t switch_cycles, uint32_t compute_cycles);
-
-/* Event counts of one MVM, as the RTL reports them with done_valid. */
-typedef struct {
-    uint64_t dac_conversions; /* PWM: rows; bit-serial: rows * (b_in - 1) */
-    uint64_t drive_pulses;    /* PWM: sum |code|; bit-serial: set magnitude bits */
-    uint64_t conversions;     /* adcs * mux (every column of the tier) */
-    uint64_t buffer_accesses; /* rows read + conversions written */
-} aimc_tile_events;
-
-void aimc_tile_ref_events(const aimc_vtile_in *cfg, uint64_t sum_abs_code, uint64_t set_bits,
-                          aimc_tile_events *ev);
 
 #endif

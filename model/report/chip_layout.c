@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/output_file.h"
 #include "report/gtkw_layout.h"
 
 void aimc_layout_path_for(const char *trace, char *out, size_t n)
@@ -12,6 +13,14 @@ void aimc_layout_path_for(const char *trace, char *out, size_t n)
     if (dot && (!slash || dot > slash))
         *dot = '\0';
     strncat(out, ".gtkw", n - strlen(out) - 1);
+}
+
+int aimc_trace_outputs_check_writable(const char *trace, aimc_error *err)
+{
+    char layout[1100];
+    aimc_layout_path_for(trace, layout, sizeof layout);
+    const char *paths[] = {trace, layout};
+    return aimc_outputs_check_writable(paths, 2, err);
 }
 
 static void signal(aimc_gtkw *g, const char *scope, const char *name, aimc_gtkw_style style)

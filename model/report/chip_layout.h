@@ -11,6 +11,8 @@
 
 /* <trace without its extension>.gtkw */
 void aimc_layout_path_for(const char *trace, char *out, size_t n);
+/* Checks up front that a trace and its layout can both be created. */
+int aimc_trace_outputs_check_writable(const char *trace, aimc_error *err);
 /* What the layout shows: the chip's tiles, and the RTL's widths that GTKWave needs in the vectors' names. */
 typedef struct {
     uint32_t tiles;

@@ -39,7 +39,7 @@ json_object *aimc_run_figures_json(const aimc_run_figures *f)
     return o;
 }
 
-json_object *aimc_tile_utilisation_json(const aimc_mvm_stats *s, uint32_t tiles, uint64_t cycles)
+json_object *aimc_tile_utilisation_json(const aimc_backend_stats *s, uint32_t tiles, uint64_t cycles)
 {
     json_object *arr = json_object_new_array();
     for (uint32_t t = 0; t < tiles; t++) {

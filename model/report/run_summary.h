@@ -29,7 +29,7 @@ void aimc_run_figures_of(const aimc_chip_config *chip, bool uses_digital_engine,
                          uint64_t tokens, uint64_t cycles, aimc_run_figures *out);
 json_object *aimc_run_figures_json(const aimc_run_figures *f);
 /* Per tile: jobs' busy cycles and their share of the run, OTT conflict cycles, dispatcher stall cycles. */
-json_object *aimc_tile_utilisation_json(const aimc_mvm_stats *s, uint32_t tiles, uint64_t cycles);
+json_object *aimc_tile_utilisation_json(const aimc_backend_stats *s, uint32_t tiles, uint64_t cycles);
 void aimc_run_figures_print(FILE *f, const aimc_run_figures *fig, const aimc_ledger *l);
 
 #endif

@@ -28,6 +28,7 @@ struct aimc_run {
     bool decoded;
     /* taken from the backend after the decode, so the report outlives it */
     aimc_mvm_backend_checks checks;
+    aimc_stats *stats; /* the counters the report's counters section emits */
     aimc_run_counters counters;
     json_object *tiles;
     aimc_run_figures figures;
@@ -169,17 +170,10 @@ static int check_options(const aimc_run *r, aimc_error *err)
     if (!cosim && (o->trace_path || o->record_path))
         return aimc_fail(err, "run: %s: only the cosim engine %s", o->trace_path ? "trace" : "record",
                          o->trace_path ? "writes waveforms" : "records the RTL's stimulus");
-    const char *paths[] = {o->trace_path, o->record_path, o->routing_record_path};
-    for (size_t i = 0; i < 3; i++)
-        if (paths[i] && aimc_output_check_writable(paths[i], err))
-            return -1;
-    if (o->trace_path) {
-        char layout[1100];
-        aimc_layout_path_for(o->trace_path, layout, sizeof layout);
-        if (aimc_output_check_writable(layout, err))
-            return -1;
-    }
-    return 0;
+    const char *paths[] = {o->record_path, o->routing_record_path};
+    if (o->trace_path && aimc_trace_outputs_check_writable(o->trace_path, err))
+        return -1;
+    return aimc_outputs_check_writable(paths, 2, err);
 }
 
 static char *temp_name(const char *path)
@@ -232,7 +226,7 @@ aimc_run *aimc_run_create(const aimc_plan *plan, const aimc_run_options *o, aimc
 
 /* Per-tile statistics of the physical tiles: under no_ott the engine's one-tier tiles are summed back into
  * their tile (its busy cycles can then exceed the run's: tiers computed in parallel). */
-static json_object *tiles_json(const aimc_run *r, const aimc_mvm_stats *st)
+static json_object *tiles_json(const aimc_run *r, const aimc_backend_stats *st)
 {
     uint32_t tiles = aimc_plan_chip(r->plan)->tile.tiles, engine_tiles = aimc_plan_engine_chip(r->plan)->tile.tiles;
     if (engine_tiles == tiles)
@@ -240,7 +234,7 @@ static json_object *tiles_json(const aimc_run *r, const aimc_mvm_stats *st)
     uint64_t *sums = calloc(3 * (size_t)tiles, sizeof *sums);
     if (!sums)
         return NULL;
-    aimc_mvm_stats folded = {st->jobs, st->tier_switches, sums, sums + tiles, sums + 2 * (size_t)tiles};
+    aimc_backend_stats folded = {st->jobs, st->tier_switches, sums, sums + tiles, sums + 2 * (size_t)tiles};
     for (uint32_t t = 0; t < engine_tiles; t++) {
         uint32_t phys = aimc_plan_physical_tile(r->plan, t);
         folded.busy_cycles[phys] += st->busy_cycles[t];
@@ -252,15 +246,17 @@ static json_object *tiles_json(const aimc_run *r, const aimc_mvm_stats *st)
     return o;
 }
 
-static void take_counters(aimc_run *r)
+static int take_counters(aimc_run *r)
 {
-    const aimc_mvm_stats *st = aimc_mvm_backend_stats(r->backend);
+    if (!(r->stats = aimc_stats_create()) || aimc_decode_result_register_stats(&r->result, r->backend, r->stats))
+        return -1;
+    const aimc_backend_stats *st = aimc_mvm_backend_stats(r->backend);
     aimc_run_counters *c = &r->counters;
-    c->groups = r->result.groups;
-    c->tier_mvms = st->jobs;
-    c->tier_switches = st->tier_switches;
-    c->digital_ops = r->result.digital_ops;
-    c->dram_busy_cycles = r->result.dram_busy_cycles;
+    c->groups = aimc_stats_value(r->stats, "groups");
+    c->tier_mvms = aimc_stats_value(r->stats, "tier_mvms");
+    c->tier_switches = aimc_stats_value(r->stats, "tier_switches");
+    c->digital_ops = aimc_stats_value(r->stats, "digital_ops");
+    c->dram_busy_cycles = aimc_stats_value(r->stats, "dram_busy_cycles");
     for (uint32_t t = 0; t < aimc_plan_engine_chip(r->plan)->tile.tiles; t++)
         c->ott_conflict_cycles += st->conflict_cycles[t];
     double latency = 0;
@@ -269,6 +265,7 @@ static void take_counters(aimc_run *r)
                             aimc_ledger_token_start(r->ledger, (uint32_t)t));
     c->mean_latency_ns =
         r->result.tokens ? latency / r->result.tokens * aimc_plan_chip(r->plan)->clock_period_ps * 1e-3 : 0;
+    return 0;
 }
 
 static int summarise(aimc_run *r, aimc_error *err)
@@ -277,7 +274,8 @@ static int summarise(aimc_run *r, aimc_error *err)
     aimc_assignment_stats_of(aimc_plan_assignment(r->plan), &as);
     aimc_run_figures_of(aimc_plan_chip(r->plan), as.params[AIMC_PLACE_DIGITAL] > 0, r->ledger, r->result.tokens,
                         r->result.cycles, &r->figures);
-    take_counters(r);
+    if (take_counters(r))
+        return aimc_fail(err, "run: out of memory");
     aimc_mvm_backend_checks_of(r->backend, &r->checks);
     if (!(r->tiles = tiles_json(r, aimc_mvm_backend_stats(r->backend))))
         return aimc_fail(err, "run: out of memory");
@@ -365,6 +363,7 @@ void aimc_run_destroy(aimc_run *r)
     free(r->record_tmp);
     free(r->layout);
     json_object_put(r->tiles);
+    aimc_stats_destroy(r->stats);
     aimc_ledger_destroy(r->ledger);
     aimc_router_destroy(r->router);
     free_router_weights(r->router_weights, aimc_plan_model(r->plan)->layers);
@@ -378,6 +377,8 @@ const aimc_run_figures *aimc_run_figures_get(const aimc_run *r) { return &r->fig
 const aimc_gpu_comparison *aimc_run_gpu(const aimc_run *r) { return r->o.gpu ? &r->gpu : NULL; }
 void aimc_run_checks(const aimc_run *r, aimc_mvm_backend_checks *out) { *out = r->checks; }
 void aimc_run_counters_of(const aimc_run *r, aimc_run_counters *out) { *out = r->counters; }
+
+const aimc_stats *aimc_run_stats(const aimc_run *r) { return r->stats; }
 const char *aimc_run_layout_path(const aimc_run *r) { return r->layout ? r->layout : ""; }
 
 bool aimc_run_checks_failed(const aimc_mvm_backend_checks *c)
@@ -436,16 +437,6 @@ static json_object *config_echo(const aimc_run *r)
     return c;
 }
 
-static json_object *counters_json(const aimc_run *r)
-{
-    json_object *c = json_object_new_object();
-    json_object_object_add(c, "groups", json_object_new_uint64(r->counters.groups));
-    json_object_object_add(c, "tier_mvms", json_object_new_uint64(r->counters.tier_mvms));
-    json_object_object_add(c, "tier_switches", json_object_new_uint64(r->counters.tier_switches));
-    json_object_object_add(c, "digital_ops", json_object_new_uint64(r->counters.digital_ops));
-    json_object_object_add(c, "dram_busy_cycles", json_object_new_uint64(r->counters.dram_busy_cycles));
-    return c;
-}
 
 /* Where the report's cycles are in the waveform: the cosim's reset and mapping load come before cycle 0. */
 static json_object *trace_json(const aimc_run *r)
@@ -472,7 +463,7 @@ json_object *aimc_run_report(const aimc_run *r)
         json_object_object_add(sections, "trace", trace_json(r));
     aimc_energy_report info = {.engine = r->o.engine,
                                .clock_period_ps = (uint64_t)aimc_plan_chip(r->plan)->clock_period_ps,
-                               .cycles = r->result.cycles, .config = config_echo(r), .counters = counters_json(r),
+                               .cycles = r->result.cycles, .config = config_echo(r), .counters = aimc_stats_values_json(r->stats),
                                .sections = sections};
     return aimc_energy_report_build(r->ledger, &info);
 }

@@ -17,6 +17,7 @@
 
 #include "core/aimc_error.h"
 #include "core/energy_ledger.h"
+#include "core/stats.h"
 #include "engine/backends.h"
 #include "report/gpu_comparison.h"
 #include "report/run_summary.h"
@@ -73,6 +74,8 @@ typedef struct {
     double decode_wall_s, decode_cpu_s;
 } aimc_run_counters;
 void aimc_run_counters_of(const aimc_run *r, aimc_run_counters *out);
+/* After decode: the registered counters (name, unit, description, value) the report's counters section emits. */
+const aimc_stats *aimc_run_stats(const aimc_run *r);
 /* The whole report (format aimc3d-energy/1, docs/engines.md); a new object the caller puts. */
 json_object *aimc_run_report(const aimc_run *r);
 /* The published trace's layout path ("" without a trace), after finish. */

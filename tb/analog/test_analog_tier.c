@@ -93,7 +93,7 @@ START_TEST(all_off_is_the_exact_quantized_product)
         float x[3 * 256], y[3 * 64];
         for (size_t k = 0; k < n * R; k++)
             x[k] = (float)gsl_ran_flat(r, -1.1, 1.1);
-        aimc_mvm_stats st;
+        aimc_analog_tier_clip_stats st;
         aimc_error err;
         ck_assert_int_eq(aimc_analog_tier_mvm(t, x, n, y, &st, &err), 0);
         ck_assert_double_eq_tol(aimc_analog_tier_output_scale(t), lsb / 127.0 * 2.0, 1e-12);

@@ -1,5 +1,5 @@
 /* The "periphery" preset section: parsing, one-line errors naming file and field, the closed-form MVM
- * latency and event energies, and the two shipped presets (paper: exactly 100 ns and 10 nJ per tier MVM;
+ * latency and event energies of the tier-MVM cost model (engine/tile_cost.h) on it, and the two shipped presets (paper: exactly 100 ns and 10 nJ per tier MVM;
  * circuit: the component sum worked out by hand). */
 #include <check.h>
 #include <stdio.h>
@@ -9,6 +9,7 @@
 #include "analog/periphery_config.h"
 #include "check_main.h"
 #include "core/json_config.h"
+#include "engine/tile_cost.h"
 #include "system/chip_config.h"
 
 /* A valid section; the error tests replace one piece of it. */
@@ -145,16 +146,27 @@ START_TEST(mvm_latency_closed_form)
     aimc_periphery_config c;
     aimc_error err;
     ck_assert_int_eq(load_text(good, 128, 64, &c, &err), 0);
-    ck_assert_uint_eq(aimc_periphery_convert_cycles(&c), 4 * (9 + 1));
     int16_t codes[128] = {0};
     codes[17] = -23;
     codes[90] = 11;
-    ck_assert_uint_eq(aimc_periphery_drive_cycles(&c, codes, 128), 23); /* PWM: the longest pulse */
-    ck_assert_uint_eq(aimc_periphery_mvm_cycles(&c, 23), 23 + 5 + 40);
-    ck_assert_uint_eq(aimc_periphery_mvm_cycles_max(&c), 31 + 5 + 40); /* 6-bit codes: |c| <= 31 */
+    aimc_codes_summary sum;
+    aimc_codes_summarise(codes, 128, &sum);
+    aimc_tier_mvm_phases ph;
+    aimc_tier_mvm_phases_of(&c, sum.max_abs, &ph);
+    ck_assert_uint_eq(ph.convert, 4 * (9 + 1));
+    ck_assert_uint_eq(ph.drive, 23); /* PWM: the longest pulse */
+    ck_assert_uint_eq(aimc_tier_mvm_compute_cycles(&c, sum.max_abs), 23 + 5 + 40);
+    ck_assert_uint_eq(aimc_tier_mvm_compute_cycles_max(&c), 31 + 5 + 40); /* 6-bit codes: |c| <= 31 */
     c.dac_mode = AIMC_DAC_BIT_SERIAL;
-    ck_assert_uint_eq(aimc_periphery_drive_cycles(&c, codes, 128), 5);
-    ck_assert_uint_eq(aimc_periphery_mvm_cycles_max(&c), 5 + 5 + 40);
+    aimc_tier_mvm_phases_of(&c, sum.max_abs, &ph);
+    ck_assert_uint_eq(ph.drive, 5);
+    ck_assert_uint_eq(aimc_tier_mvm_compute_cycles_max(&c), 5 + 5 + 40);
+    /* nothing to drive, nothing to integrate: the load cycle stands alone before the conversions */
+    c.integrate_cycles = 0;
+    c.dac_mode = AIMC_DAC_PWM;
+    ck_assert_uint_eq(aimc_tier_mvm_compute_cycles(&c, 0), 1 + 40);
+    ck_assert_uint_eq(aimc_tier_mvm_latency_cycles(true, 3, 41), 3 + 41 + 1);
+    ck_assert_uint_eq(aimc_tier_mvm_latency_cycles(false, 3, 41), 41 + 1);
 }
 END_TEST
 
@@ -163,23 +175,26 @@ START_TEST(mvm_events_and_energy_by_hand)
     aimc_periphery_config c;
     aimc_error err;
     ck_assert_int_eq(load_text(good, 128, 64, &c, &err), 0);
-    aimc_mvm_events ev;
-    aimc_periphery_mvm_events(&c, &ev);
-    ck_assert_uint_eq(ev.dac_row_drives, 128); /* PWM: one conversion per row */
-    ck_assert_uint_eq(ev.crossbar_integrations, 1);
-    ck_assert_uint_eq(ev.adc_conversions, 64);
+    aimc_codes_summary sum = {.max_abs = 3, .sum_abs = 40, .ones = 21, .nonzero = 20};
+    aimc_tier_mvm_events ev;
+    aimc_tier_mvm_count(&c, &sum, &ev);
+    ck_assert_uint_eq(ev.dac_conversions, 128); /* PWM: one conversion per row */
+    ck_assert_uint_eq(ev.drive_pulses, 40);     /* PWM: sum |code| */
+    ck_assert_uint_eq(ev.integrations, 1);
+    ck_assert_uint_eq(ev.conversions, 64);
     ck_assert_uint_eq(ev.buffer_accesses, 192);
     aimc_fJ e[AIMC_E_COUNT];
     /* 128 x 190 + 480000 + 64 x 1970 + 192 x 1250 fJ = 24320 + 480000 + 126080 + 240000 */
-    ck_assert_int_eq(aimc_periphery_mvm_energy(&c, e), 870400);
+    ck_assert_int_eq(aimc_tier_mvm_price(&c.energy, &ev, e), 870400);
     ck_assert_int_eq(e[AIMC_E_DAC], 24320);
     ck_assert_int_eq(e[AIMC_E_CROSSBAR], 480000);
     ck_assert_int_eq(e[AIMC_E_ADC], 126080);
     ck_assert_int_eq(e[AIMC_E_BUFFER], 240000);
     ck_assert_int_eq(e[AIMC_E_TIER_SWITCH] + e[AIMC_E_STATIC] + e[AIMC_E_DRAM], 0);
     c.dac_mode = AIMC_DAC_BIT_SERIAL; /* 5 magnitude-bit cycles per row */
-    aimc_periphery_mvm_events(&c, &ev);
-    ck_assert_uint_eq(ev.dac_row_drives, 640);
+    aimc_tier_mvm_count(&c, &sum, &ev);
+    ck_assert_uint_eq(ev.dac_conversions, 640);
+    ck_assert_uint_eq(ev.drive_pulses, 21); /* bit-serial: set magnitude bits */
     /* 0.5 pJ/ns per tile: 3 tiles over 1001 ns = 1501.5 pJ */
     ck_assert_int_eq(aimc_periphery_leakage_fJ(&c, 3, 1001), 1501500);
 }
@@ -207,11 +222,12 @@ START_TEST(paper_preset_sums_to_100_ns_and_10_nJ)
     uint32_t period_ps;
     load_preset("paper", &c, &period_ps);
     ck_assert_int_eq(c.dac_mode, AIMC_DAC_BIT_SERIAL);
-    int16_t any[512] = {0};
-    ck_assert_uint_eq(aimc_periphery_mvm_cycles(&c, aimc_periphery_drive_cycles(&c, any, 512)) * period_ps,
-                      100000);
+    aimc_codes_summary any = {0};
+    ck_assert_uint_eq(aimc_tier_mvm_compute_cycles(&c, any.max_abs) * period_ps, 100000);
+    aimc_tier_mvm_events ev;
+    aimc_tier_mvm_count(&c, &any, &ev);
     aimc_fJ e[AIMC_E_COUNT];
-    ck_assert_int_eq(aimc_periphery_mvm_energy(&c, e), 10000000);
+    ck_assert_int_eq(aimc_tier_mvm_price(&c.energy, &ev, e), 10000000);
     ck_assert_int_eq(e[AIMC_E_DAC], 3584000);
     ck_assert_int_eq(e[AIMC_E_ADC], 2048000);
     ck_assert_int_eq(e[AIMC_E_BUFFER], 3072000);
@@ -225,9 +241,12 @@ START_TEST(circuit_preset_is_the_component_sum)
     aimc_periphery_config c;
     uint32_t period_ps;
     load_preset("circuit", &c, &period_ps);
-    ck_assert_uint_eq(aimc_periphery_mvm_cycles_max(&c) * period_ps, 89000);
+    ck_assert_uint_eq(aimc_tier_mvm_compute_cycles_max(&c) * period_ps, 89000);
+    aimc_codes_summary any = {0};
+    aimc_tier_mvm_events ev;
+    aimc_tier_mvm_count(&c, &any, &ev);
     aimc_fJ e[AIMC_E_COUNT];
-    ck_assert_int_eq(aimc_periphery_mvm_energy(&c, e), 4109568);
+    ck_assert_int_eq(aimc_tier_mvm_price(&c.energy, &ev, e), 4109568);
     ck_assert_int_eq(e[AIMC_E_DAC], 1494528);
     ck_assert_int_eq(e[AIMC_E_CROSSBAR], 480000);
     ck_assert_int_eq(e[AIMC_E_ADC], 855040);

@@ -1,4 +1,5 @@
 #include <check.h>
+#include <string.h>
 
 #include "check_main.h"
 #include "core/energy_ledger.h"
@@ -43,6 +44,34 @@ START_TEST(picojoules_round_to_femtojoules)
 }
 END_TEST
 
+/* Every component has a unique name and a description, and the groups partition the components: the group
+ * sums of any energies add up to their total, and the tile group is exactly the five tile components. */
+START_TEST(component_table_names_describes_and_partitions)
+{
+    aimc_fJ e[AIMC_E_COUNT], total = 0;
+    for (int c = 0; c < AIMC_E_COUNT; c++) {
+        const aimc_energy_component_info *info = aimc_energy_component_info_of((aimc_energy_component)c);
+        ck_assert_ptr_nonnull(info);
+        ck_assert_str_eq(info->name, aimc_energy_component_name((aimc_energy_component)c));
+        ck_assert_uint_gt(strlen(info->description), 10);
+        ck_assert_int_lt(info->group, AIMC_EG_COUNT);
+        for (int d = 0; d < c; d++)
+            ck_assert_str_ne(info->name, aimc_energy_component_name((aimc_energy_component)d));
+        e[c] = (aimc_fJ)1 << (3 * c); /* distinct bits: a sum shows which components it took */
+        total += e[c];
+    }
+    ck_assert_ptr_null(aimc_energy_component_info_of(AIMC_E_COUNT));
+    aimc_fJ groups = 0;
+    for (int g = 0; g < AIMC_EG_COUNT; g++)
+        groups += aimc_energy_group_sum(e, (aimc_energy_group)g);
+    ck_assert_int_eq(groups, total);
+    ck_assert_int_eq(aimc_energy_group_sum(e, AIMC_EG_ANALOG_TILE),
+                     e[AIMC_E_DAC] + e[AIMC_E_CROSSBAR] + e[AIMC_E_ADC] + e[AIMC_E_BUFFER] + e[AIMC_E_TIER_SWITCH]);
+    ck_assert_int_eq(aimc_energy_group_sum(e, AIMC_EG_STATIC), e[AIMC_E_STATIC]);
+    ck_assert_str_eq(aimc_energy_group_name(AIMC_EG_ANALOG_TILE), "analog_tile");
+}
+END_TEST
+
 Suite *aimc_test_suite(void)
 {
     Suite *s = suite_create("energy_ledger");
@@ -50,6 +79,7 @@ Suite *aimc_test_suite(void)
     tcase_add_test(tc, token_sums_plus_chip_only_equal_chip_total);
     tcase_add_test(tc, token_window_spans_first_to_last_event);
     tcase_add_test(tc, picojoules_round_to_femtojoules);
+    tcase_add_test(tc, component_table_names_describes_and_partitions);
     suite_add_tcase(s, tc);
     return s;
 }

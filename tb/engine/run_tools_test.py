@@ -2,7 +2,8 @@
 """Checks of `aimc3d run` (both engines) through the built program and the waveform tools.
 
 usage: run_tools_test.py CASE AIMC3D WORKDIR PRESETS
-Cases: engines_agree, conservation, repeatable, trace_checks, bad_inputs, iverilog_chip_replay, computed_routing, replay.  Each prints what it checked
+Cases: engines_agree, conservation, repeatable, trace_checks, bad_inputs, iverilog_chip_replay, computed_routing, replay,
+leakage.  Each prints what it checked
 and exits non-zero on failure.
 """
 import json
@@ -409,7 +410,57 @@ def replay(tmp):
         print("ok: %s: recorded skewed routes replay to the same report (%s pJ)" % (engine, a["totals"]["total_pJ"]))
 
 
+def leakage(tmp):
+    """Static energy with tile leakage, by hand from the preset: digital passive power and DRAM idle power per
+    cycle (each rounded to whole fJ per cycle), plus the tiles' leakage over the run rounded once; both engines
+    book exactly this, to the chip and to no token, and it is the only difference from the leakage-free run."""
+    chip = json.load(open(os.path.join(PRESETS, "chips", "paper.json")))
+    leak_pJ_per_tile_ns = Decimal("0.37")
+    chip["periphery"]["energy"]["leakage_pJ_per_tile_ns"] = {"value": float(leak_pJ_per_tile_ns), "source": "test"}
+    path = os.path.join(tmp, "paper-leaky.json")
+    with open(path, "w") as f:
+        json.dump(chip, f)
+    d, dram = chip["digital_units"], chip["dram"]
+    period_ps = chip["clock_period_ps"]["value"]
+    tiles = chip["tile"]["tiles"]
+    passive_W = (Decimal(str(d["dpus"]["value"])) * Decimal(str(d["dpu_passive_power_W"]["value"])) +
+                 Decimal(str(d["mha_units"]["value"])) * Decimal(str(d["mha_passive_power_W"]["value"])))
+    per_cycle = lambda watts: int((watts * period_ps * 1000).to_integral_value(rounding="ROUND_HALF_UP"))
+    reports = {}
+    for engine in ("fast", "cosim"):
+        common = ["--engine", engine, "--model", "small-moe", "--batch", "2", "--tokens", "3", "--seed", "7"]
+        for name, chip_arg in (("leaky", path), ("plain", "paper")):
+            rep = os.path.join(tmp, "%s-%s.json" % (name, engine))
+            run(common + ["--chip", chip_arg, "--report", rep])
+            reports[name, engine] = load(rep)
+        r, plain = reports["leaky", engine], reports["plain", engine]
+        cycles = r["totals"]["cycles"]
+        busy = min(r["totals"]["counters"]["dram_busy_cycles"], cycles)
+        ns = (Decimal(cycles) * period_ps / 1000).to_integral_value(rounding="ROUND_HALF_UP")
+        leak_fJ = int((leak_pJ_per_tile_ns * 1000 * tiles * ns).to_integral_value(rounding="ROUND_HALF_UP"))
+        want = (per_cycle(passive_W) * cycles + per_cycle(Decimal(str(dram["idle_power_W"]["value"]))) *
+                (cycles - busy) + leak_fJ)
+        got = fJ(r["totals"]["not_attributed_to_tokens_pJ"]["static"])
+        if got != want or fJ(r["totals"]["energy_pJ"]["static"]) != want:
+            fail("%s: static energy %d fJ, by hand %d fJ (leakage %d fJ)" % (engine, got, want, leak_fJ))
+        if leak_fJ == 0:
+            fail("the leaky chip leaks nothing: the test would not see tile leakage")
+        if fJ(r["totals"]["total_pJ"]) - fJ(plain["totals"]["total_pJ"]) != leak_fJ:
+            fail("%s: the leaky run's total exceeds the plain run's by %d fJ, not the leakage %d fJ" %
+                 (engine, fJ(r["totals"]["total_pJ"]) - fJ(plain["totals"]["total_pJ"]), leak_fJ))
+        if r["tokens"] != plain["tokens"]:
+            fail("%s: leakage changed a token's energy (it belongs to no token)" % engine)
+        print("ok: %s: %d cycles, %d tiles: static %d fJ = passive + DRAM idle + leakage %d fJ, by hand" %
+              (engine, cycles, tiles, got, leak_fJ))
+    a, b = reports["leaky", "fast"], reports["leaky", "cosim"]
+    for x in (a, b):
+        x.pop("engine"), x["config"].pop("engine")
+    if a != b:
+        fail("the engines' leaky reports differ")
+    print("ok: both engines give the same leaky report")
+
+
 with tempfile.TemporaryDirectory(dir=WORKDIR) as tmp:
     {"engines_agree": engines_agree, "conservation": conservation, "repeatable": repeatable,
      "trace_checks": trace_checks, "bad_inputs": bad_inputs, "iverilog_chip_replay": iverilog_chip_replay,
-     "computed_routing": computed_routing, "replay": replay}[CASE](tmp)
+     "computed_routing": computed_routing, "replay": replay, "leakage": leakage}[CASE](tmp)

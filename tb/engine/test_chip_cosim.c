@@ -101,7 +101,7 @@ START_TEST(blocks_on_one_tile_serialize)
     uint32_t u = 1;
     submit(&f, 0, 0, 0, 0, 0, 1, &u);
     ck_assert_uint_eq(next_done(&f, 0), 25);
-    const aimc_mvm_stats *st = aimc_mvm_backend_stats(f.b);
+    const aimc_backend_stats *st = aimc_mvm_backend_stats(f.b);
     ck_assert_uint_eq(st->tier_switches, 2);
     ck_assert_uint_eq(st->busy_cycles[1], 3 * 5 + 2 * 3);
     /* queued while busy: job 1 visible from 3, accepted 10: 7 cycles; job 2 visible from 4, accepted 15: 11 */

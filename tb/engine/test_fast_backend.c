@@ -150,7 +150,7 @@ START_TEST(one_command_one_block)
     ck_assert_uint_eq(step(b, expect, slots, &d), 0);
     ck_assert_uint_eq(aimc_mvm_backend_now(b), expect);
     ck_assert_uint_eq(run_one(b, 3), expect);
-    const aimc_mvm_stats *st = aimc_mvm_backend_stats(b);
+    const aimc_backend_stats *st = aimc_mvm_backend_stats(b);
     ck_assert_uint_eq(st->jobs, 1);
     ck_assert_uint_eq(st->tier_switches, 1);
     ck_assert_uint_eq(st->busy_cycles[0], S + k); /* 8 */
@@ -181,7 +181,7 @@ START_TEST(blocks_on_one_tile_serialize_and_switch_only_on_tier_change)
      * job 2: visible 4, a2 = 2+S+k0+k1 (15), switch: ready = 2+2S+k0+k1+k2 (23), done_valid 3+2S+k0+k1+k2
      * group_done = 4 + 2S + k0 + k1 + k2 (= 25) */
     ck_assert_uint_eq(run_one(b, 0), 4 + 2 * S + k0 + k1 + k2);
-    const aimc_mvm_stats *st = aimc_mvm_backend_stats(b);
+    const aimc_backend_stats *st = aimc_mvm_backend_stats(b);
     ck_assert_uint_eq(st->jobs, 3);
     ck_assert_uint_eq(st->tier_switches, 2);
     ck_assert_uint_eq(st->busy_cycles[0], 2 * S + k0 + k1 + k2);                 /* 21 */
@@ -221,7 +221,7 @@ START_TEST(full_queue_stalls_the_dispatcher)
         uint64_t a1 = max2(4, 2 + S + k0), a2 = max2(a1 + 2, a1 + k1);
         uint64_t done = max2(a2 + k2 + 1, a1 + 3 + S + k3 + 1);
         ck_assert_uint_eq(run_one(b, 0), done + 1);
-        const aimc_mvm_stats *st = aimc_mvm_backend_stats(b);
+        const aimc_backend_stats *st = aimc_mvm_backend_stats(b);
         ck_assert_uint_eq(st->stall_cycles[0], 1 + (a1 - 3)); /* 1 + 7 = 8 */
         ck_assert_uint_eq(st->stall_cycles[1], 0);
         ck_assert_uint_eq(st->conflict_cycles[0], (a1 - 4) + (a2 - (a1 + 2))); /* 6 + 3 = 9 */
@@ -242,7 +242,7 @@ START_TEST(full_queue_stalls_the_dispatcher)
         submit(b, 0, &c);
         uint64_t a1 = 2 + S + k0, a2 = a1 + k1;
         ck_assert_uint_eq(run_one(b, 0), max2(a2 + k2 + 1, 6 + S + k3) + 1);
-        const aimc_mvm_stats *st = aimc_mvm_backend_stats(b);
+        const aimc_backend_stats *st = aimc_mvm_backend_stats(b);
         ck_assert_uint_eq(st->stall_cycles[0], 0);
         ck_assert_uint_eq(st->conflict_cycles[0], (a1 - 3) + (a2 - 4)); /* 7 + 11 */
         aimc_mvm_backend_destroy(b);
@@ -272,7 +272,7 @@ START_TEST(full_queue_stalls_the_dispatcher)
         uint64_t b0 = a2 + k2, b1 = max2(a2 + 2, b0 + j0), b2 = max2(a2 + k2 + 2, b1 + j1);
         uint64_t b3 = max2(a2 + k2 + 3, 5 + S + k3);
         ck_assert_uint_eq(run_one(b, 1), max2(b2 + j2 + 1, b3 + j3 + 1) + 1);
-        const aimc_mvm_stats *st = aimc_mvm_backend_stats(b);
+        const aimc_backend_stats *st = aimc_mvm_backend_stats(b);
         ck_assert_uint_eq(st->stall_cycles[0], (a1 + 1 - 6) + (a2 - a1 - 1) + (k2 - 1)); /* 5 + 4 + 4 */
         ck_assert_uint_eq(st->stall_cycles[1], 0);
         ck_assert_uint_eq(st->tier_switches, 2);
@@ -313,7 +313,7 @@ START_TEST(back_to_back_commands_and_parallel_tiles)
     ck_assert_uint_eq(s1, ga < gb ? 0 : 1);
     ck_assert_uint_eq(d1, ga < gb ? ga : gb);
     ck_assert_uint_eq(d2, ga < gb ? gb : ga);
-    const aimc_mvm_stats *st = aimc_mvm_backend_stats(b);
+    const aimc_backend_stats *st = aimc_mvm_backend_stats(b);
     ck_assert_uint_eq(st->tier_switches, 4); /* one per tile; B stays on tier 1 */
     ck_assert_uint_eq(st->conflict_cycles[0], a_b - 7);
     for (uint32_t tile = 1; tile < 4; tile++)
@@ -481,7 +481,7 @@ START_TEST(slot_reuse_and_refused_commands)
     drain(b, 2, per_slot);
     ck_assert_uint_eq(per_slot[1], g2);
     ck_assert_uint_eq(per_slot[0], g3);
-    const aimc_mvm_stats *st = aimc_mvm_backend_stats(b);
+    const aimc_backend_stats *st = aimc_mvm_backend_stats(b);
     ck_assert_uint_eq(st->jobs, 3);
     ck_assert_uint_eq(st->tier_switches, 2);
 
@@ -838,7 +838,7 @@ static void random_trial(aimc_rng *rng, const trial_shape *sh, unsigned long see
                       "seed %lu: command %u (submitted %llu) completes at %llu, brute force says %llu", seed, i,
                       (unsigned long long)cmds[i].submit, (unsigned long long)fast_done[i],
                       (unsigned long long)r.group_done[i]);
-    const aimc_mvm_stats *st = aimc_mvm_backend_stats(b);
+    const aimc_backend_stats *st = aimc_mvm_backend_stats(b);
     ck_assert_uint_eq(st->jobs, r.jobs);
     ck_assert_uint_eq(st->tier_switches, r.switches);
     for (uint32_t T = 0; T < sh->tiles; T++) {

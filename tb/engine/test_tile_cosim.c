@@ -8,6 +8,7 @@
 #include "check_main.h"
 #include "engine/activation_codes.h"
 #include "engine/cosim_tile.h"
+#include "engine/tile_cost.h"
 #include "engine/tile_ref.h"
 #include "system/chip_config.h"
 
@@ -118,10 +119,11 @@ START_TEST(one_mvm_latency_is_the_sum_of_the_phases)
     ck_assert_uint_eq(aimc_ledger_token_end(r.ledger, 0), 31);
     ck_assert_uint_eq(r.cycles, 32);
     ck_assert_uint_eq(r.max_mvm_cycles, 25);
-    aimc_vtile_in cfg = {.bit_serial = true, .b_in_bits = 4, .b_out_bits = 4, .mux = 4, .adcs = 16,
-                         .integrate_cycles = 2};
-    ck_assert_uint_eq(aimc_tile_ref_compute_cycles(&cfg, 0), 25);
-    ck_assert_uint_eq(aimc_tile_ref_latency_cycles(true, 3, 25), 29);
+    aimc_periphery_config hand; /* the phases above, independent of the preset */
+    aimc_periphery_config_ideal(&hand, 64, 64, AIMC_DAC_BIT_SERIAL, 4, 4, 4);
+    hand.integrate_cycles = 2;
+    ck_assert_uint_eq(aimc_tier_mvm_compute_cycles(&hand, 0), 25);
+    ck_assert_uint_eq(aimc_tier_mvm_latency_cycles(true, 3, 25), 29);
     ck_assert_uint_eq(r.switches, 1);
     assert_clean(&r, "one MVM");
     aimc_ledger_destroy(r.ledger);

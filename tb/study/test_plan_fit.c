@@ -170,7 +170,7 @@ static group_run one_group(const aimc_plan *p)
     group_run r = {0};
     ck_assert(aimc_mvm_backend_advance(b, UINT64_MAX, done, &n, &r.done, &err) == 0);
     ck_assert_uint_eq(n, 1);
-    const aimc_mvm_stats *st = aimc_mvm_backend_stats(b);
+    const aimc_backend_stats *st = aimc_mvm_backend_stats(b);
     r.jobs = st->jobs;
     r.switches = st->tier_switches;
     for (uint32_t i = 0; i < aimc_plan_engine_chip(p)->tile.tiles; i++)
