@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "workload/matrices.h"
 
@@ -28,10 +29,17 @@ static int find_tensor(const aimc_weights *w, const char *name, uint64_t len, co
     *t = aimc_weights_find(w, name, st);
     if (!*t)
         return aimc_fail(err, "%s: tensor \"%s\" is missing", aimc_weights_path(w), name);
-    if ((*t)->ndim != 1 || (*t)->shape[0] != len)
-        return aimc_fail(err, "%s: tensor \"%s\": expected shape [%llu] (config.json), found %u dimensions%s%llu",
-                         aimc_safetensors_path(*st), name, (unsigned long long)len, (*t)->ndim,
-                         (*t)->ndim ? ", first " : "", (unsigned long long)((*t)->ndim ? (*t)->shape[0] : 0));
+    if ((*t)->ndim != 1 || (*t)->shape[0] != len) {
+        char shape[160];
+        size_t k = (size_t)snprintf(shape, sizeof shape, "[");
+        for (uint32_t i = 0; i < (*t)->ndim && k < sizeof shape; i++)
+            k += (size_t)snprintf(shape + k, sizeof shape - k, "%s%llu", i ? ", " : "",
+                                  (unsigned long long)(*t)->shape[i]);
+        if (k < sizeof shape)
+            snprintf(shape + k, sizeof shape - k, "]");
+        return aimc_fail(err, "%s: tensor \"%s\": expected shape [%llu] (config.json), found %s",
+                         aimc_safetensors_path(*st), name, (unsigned long long)len, shape);
+    }
     return 0;
 }
 
@@ -62,8 +70,25 @@ static float *read_vector(const aimc_weights *w, const char *name, uint64_t len,
     return v;
 }
 
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static float *read_matrix_timed(const pass *p, size_t index, aimc_matrix *x, aimc_error *err);
+
 /* Matrix `index` as float, out_dim x in_dim (for the embedding: its table, vocab x d_model). */
 static float *read_matrix(const pass *p, size_t index, aimc_matrix *x, aimc_error *err)
+{
+    double t0 = now_s();
+    float *w = read_matrix_timed(p, index, x, err);
+    p->r->weights_read_s += now_s() - t0;
+    return w;
+}
+
+static float *read_matrix_timed(const pass *p, size_t index, aimc_matrix *x, aimc_error *err)
 {
     aimc_matrix_at(p->m, index, x);
     const aimc_safetensors *st;

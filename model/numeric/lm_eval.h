@@ -44,6 +44,7 @@ typedef struct {
     double perplexity;               /* exp(mean_nll) */
     aimc_nmatrix_stats digital, analog; /* matrix work by placement */
     double attention_flops;          /* q k^T and p v of every head and window */
+    double weights_read_s;           /* wall time reading tensors from the mmap and converting them to float */
 } aimc_lm_result;
 
 /* Checks, before anything is computed, that the checkpoint has every tensor the forward pass reads, each

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "analog/analog_tier.h"
 #include "analog/periphery_analog.h"
@@ -31,6 +32,13 @@ struct aimc_nmatrix {
     int16_t *codes;
     aimc_nmatrix_stats stats;
 };
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 
 uint64_t aimc_nmatrix_block_seed(uint64_t seed, uint32_t draw, uint64_t matrix, uint64_t block)
 {
@@ -175,7 +183,9 @@ aimc_nmatrix *aimc_nmatrix_analog(float *w, uint32_t out_dim, uint32_t in_dim, c
         orig = m->w; /* the block path keeps no out x in copy */
         m->w = NULL;
     }
+    double t0 = now_s();
     int rc = program_blocks(m, orig ? orig : m->w, matrix, err);
+    m->stats.program_s += now_s() - t0;
     free(orig);
     return rc ? fail_destroy(m, err, NULL) : m;
 }
@@ -264,8 +274,7 @@ static int apply_blocks(aimc_nmatrix *m, const float *x, size_t n, size_t ldx, f
     return 0;
 }
 
-int aimc_nmatrix_apply(aimc_nmatrix *m, const float *x, size_t n, size_t ldx, float *y, size_t ldy,
-                       aimc_error *err)
+static int apply(aimc_nmatrix *m, const float *x, size_t n, size_t ldx, float *y, size_t ldy, aimc_error *err)
 {
     if (n == 0)
         return 0;
@@ -291,6 +300,15 @@ int aimc_nmatrix_apply(aimc_nmatrix *m, const float *x, size_t n, size_t ldx, fl
     return apply_blocks(m, x, n, ldx, y, ldy);
 }
 
+int aimc_nmatrix_apply(aimc_nmatrix *m, const float *x, size_t n, size_t ldx, float *y, size_t ldy,
+                       aimc_error *err)
+{
+    double t0 = now_s();
+    int rc = apply(m, x, n, ldx, y, ldy, err);
+    m->stats.apply_s += now_s() - t0;
+    return rc;
+}
+
 uint32_t aimc_nmatrix_blocks(const aimc_nmatrix *m) { return m->analog ? m->rb * m->cb : 0; }
 bool aimc_nmatrix_is_analog(const aimc_nmatrix *m) { return m->analog; }
 
@@ -302,4 +320,6 @@ void aimc_nmatrix_stats_add(const aimc_nmatrix *m, aimc_nmatrix_stats *sum)
     sum->conversions += m->stats.conversions;
     sum->outputs_saturated += m->stats.outputs_saturated;
     sum->macs += m->stats.macs;
+    sum->program_s += m->stats.program_s;
+    sum->apply_s += m->stats.apply_s;
 }

@@ -40,6 +40,8 @@ typedef struct {
     uint64_t conversions;       /* ADC conversions */
     uint64_t outputs_saturated; /* ADC end codes */
     double macs;                /* multiply-accumulates of X W^T (2 flops each) */
+    double program_s;           /* wall time programming the blocks (static non-idealities) */
+    double apply_s;             /* wall time of the MVMs (DAC, SGEMMs, conversions, partial sums) */
 } aimc_nmatrix_stats;
 
 typedef struct aimc_nmatrix aimc_nmatrix;
