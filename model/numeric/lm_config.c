@@ -30,15 +30,34 @@ static int opt_bool(json_object *root, const char *file, const char *key, bool *
     return aimc_json_get_bool(root, (aimc_json_where){file, ""}, key, out, err);
 }
 
-/* rope_scaling: null, absent, or the plain rotary embedding. */
-static int check_rope_scaling(json_object *root, const char *file, aimc_error *err)
+static bool default_rope_type(json_object *o)
 {
-    json_object *v, *t;
+    json_object *t;
+    if (!json_object_object_get_ex(o, "rope_type", &t) && !json_object_object_get_ex(o, "type", &t))
+        return true;
+    return json_object_is_type(t, json_type_string) && strcmp(json_object_get_string(t), "default") == 0;
+}
+
+/* The rotary embedding: rope_theta at the top level (transformers 4) or in "rope_parameters" (transformers 5);
+ * rope_scaling null, absent, or the plain rotary embedding. */
+static int rope(json_object *root, const char *file, aimc_lm_config *c, aimc_error *err)
+{
+    json_object *v;
+    if (present(root, "rope_parameters", &v)) {
+        if (!json_object_is_type(v, json_type_object) || !default_rope_type(v))
+            return aimc_fail_field(err, file, "rope_parameters.rope_type",
+                                   "\"default\" (RoPE scaling is not supported by aimc3d's forward pass)");
+        json_object *t;
+        if (present(v, "rope_theta", &t) &&
+            aimc_json_get_number(v, (aimc_json_where){file, "rope_parameters"}, "rope_theta", 1, 1e12, &c->rope_theta,
+                                 err))
+            return -1;
+    }
+    if (opt_number(root, file, "rope_theta", 1, 1e12, &c->rope_theta, err))
+        return -1;
     if (!present(root, "rope_scaling", &v))
         return 0;
-    if (json_object_is_type(v, json_type_object) &&
-        ((json_object_object_get_ex(v, "rope_type", &t) || json_object_object_get_ex(v, "type", &t)) &&
-         json_object_is_type(t, json_type_string) && strcmp(json_object_get_string(t), "default") == 0))
+    if (json_object_is_type(v, json_type_object) && default_rope_type(v))
         return 0;
     return aimc_fail_field(err, file, "rope_scaling", "null (RoPE scaling is not supported by aimc3d's forward pass)");
 }
@@ -78,7 +97,7 @@ int aimc_lm_config_from_json(json_object *root, const char *file, const aimc_moe
     c->rope_theta = f == AIMC_FAMILY_MIXTRAL ? 1e6 : 10000.0;
     long maxpos;
     if (opt_number(root, file, "rms_norm_eps", 0, 1, &c->rms_eps, err) ||
-        opt_number(root, file, "rope_theta", 1, 1e12, &c->rope_theta, err) ||
+        rope(root, file, c, err) ||
         aimc_json_get_int(root, top, "max_position_embeddings", 1, 1L << 24, &maxpos, err))
         return -1;
     c->max_positions = (uint32_t)maxpos;
@@ -88,7 +107,7 @@ int aimc_lm_config_from_json(json_object *root, const char *file, const aimc_moe
         return aimc_fail_field(err, file, "head_dim", "an even number (RoPE rotates pairs), found %u", m->head_dim);
     bool attention_bias = false, norm_topk = false;
     if (opt_bool(root, file, "attention_bias", &attention_bias, err) ||
-        opt_bool(root, file, "norm_topk_prob", &norm_topk, err) || check_rope_scaling(root, file, err) ||
+        opt_bool(root, file, "norm_topk_prob", &norm_topk, err) ||
         check_sliding_window(root, file, c, err))
         return -1;
     json_object *v;

@@ -1,5 +1,5 @@
 /* aimc3d's logits against Hugging Face transformers': for the fixture folder given as argument
- * (tb/numeric/fixtures/hf-<family>/: config.json, model.safetensors written by transformers' own
+ * (tb/numeric/fixtures/hf-<family>/: config.json, model.safetensors (or shards) written by transformers' own
  * <Family>ForCausalLM with random weights, reference.json with its float32 logits and losses on a few
  * windows; tools/fixtures/ has the script), every window's logits within 1e-4 of the reference relative to the
  * window's largest |logit|, every loss within 1e-4 relative. */
@@ -30,8 +30,7 @@ int main(int argc, char **argv)
     aimc_lm_config lm;
     if (aimc_lm_config_load(dir, &m, &lm, &err))
         return fail(err.msg);
-    snprintf(path, sizeof path, "%s/model.safetensors", dir);
-    aimc_weights *w = aimc_weights_open(path, &err);
+    aimc_weights *w = aimc_weights_open(dir, &err); /* every *.safetensors of the folder: one file or shards */
     if (!w)
         return fail(err.msg);
     snprintf(path, sizeof path, "%s/reference.json", dir);

@@ -245,6 +245,9 @@ START_TEST(unsupported_features)
     snprintf(buf, sizeof buf, "%.*s, \"rope_scaling\": {\"type\": \"linear\", \"factor\": 2}}",
              (int)strlen(tb_family_configs[0]) - 1, tb_family_configs[0]);
     expect_config_error(buf, "rope_scaling");
+    snprintf(buf, sizeof buf, "%.*s, \"rope_parameters\": {\"rope_type\": \"yarn\", \"rope_theta\": 5000}}",
+             (int)strlen(tb_family_configs[0]) - 1, tb_family_configs[0]);
+    expect_config_error(buf, "rope_parameters.rope_type");
     expect_config_error("{\"model_type\": \"llama\", \"hidden_size\": 16}", "model_type");
     const char *ds = tb_family_configs[4];
     snprintf(buf, sizeof buf, "%.*s\"sigmoid\"%s", (int)(strstr(ds, "\"softmax\"") - ds), ds,
