@@ -462,12 +462,17 @@ static int moe(pass *p, uint32_t l, float *out, aimc_error *err)
             }
             sel[t * K + k] = best;
             gate[t * K + k] = z[best];
+            if (p->s->route_count)
+                p->s->route_count[(size_t)l * E + best] += 1;
             total += z[best];
             count[best + 1]++;
         }
         if (p->lm->renormalise_top_k)
             for (uint32_t k = 0; k < K; k++)
                 gate[t * K + k] /= total;
+        if (p->s->route_gate)
+            for (uint32_t k = 0; k < K; k++)
+                p->s->route_gate[(size_t)l * E + sel[t * K + k]] += gate[t * K + k];
     }
     if (rc == 0) {
         for (uint32_t e = 0; e < E; e++)
@@ -690,6 +695,7 @@ int aimc_lm_calibrate(const aimc_lm_setup *s, const uint32_t *tokens, size_t win
         bounds[i] = 0;
     aimc_lm_setup clean = *s;
     clean.assignment = NULL;
+    clean.route_count = clean.route_gate = NULL;
     aimc_lm_result r;
     if (run_pass(&clean, tokens, windows, W, NULL, NULL, bounds, &r, err))
         return -1;

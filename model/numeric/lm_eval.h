@@ -34,6 +34,9 @@ typedef struct {
                                           the tier's (a mapping made for another chip is refused) */
     const double *input_bounds;        /* per matrix (matrices.h order): DAC input range of its inputs, from
                                           aimc_lm_calibrate; NULL: 1 for every matrix */
+    double *route_count;               /* optional [layers][experts]: incremented once per token that selects the
+                                          expert (the activation-frequency statistics of this pass's routes) */
+    double *route_gate;                /* optional [layers][experts]: the gate values of those selections added */
 } aimc_lm_setup;
 
 typedef struct {

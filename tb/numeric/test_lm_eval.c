@@ -72,9 +72,29 @@ START_TEST(all_digital_equals_ideal_analog)
     double nd[WINDOWS * (WIN - 1)], na[WINDOWS * (WIN - 1)];
     aimc_error err;
     aimc_lm_result rd, ra;
-    aimc_lm_setup s = {.model = &c.m, .lm = &c.lm, .weights = c.w};
+    const size_t LE = (size_t)c.m.layers * c.m.experts;
+    double *count = calloc(LE, sizeof *count), *gate = calloc(LE, sizeof *gate);
+    aimc_lm_setup s = {.model = &c.m, .lm = &c.lm, .weights = c.w, .route_count = count, .route_gate = gate};
     if (aimc_lm_eval(&s, tok, WINDOWS, WIN, nd, ld, &rd, &err))
         ck_abort_msg("%s", err.msg);
+    /* the routes: every MoE layer selects top_k experts per token; the gates sum to 1 per token when
+     * renormalised, to less otherwise */
+    for (uint32_t l = 0; l < c.m.layers; l++) {
+        double n = 0, g = 0;
+        for (uint32_t e = 0; e < c.m.experts; e++) {
+            n += count[l * c.m.experts + e];
+            g += gate[l * c.m.experts + e];
+        }
+        bool moe = aimc_moe_model_layer_is_moe(&c.m, l);
+        ck_assert_double_eq(n, moe ? (double)WIN * WINDOWS * c.m.top_k : 0);
+        if (c.lm.renormalise_top_k || !moe)
+            ck_assert_double_eq_tol(g, moe ? WIN * WINDOWS : 0, 1e-4);
+        else
+            ck_assert(g < WIN * WINDOWS && g > 0);
+    }
+    free(count);
+    free(gate);
+    s.route_count = s.route_gate = NULL;
     /* every matrix analog (the embedding as one-hot MVMs) on 8 x 4 tiers: every matrix cut into blocks */
     aimc_assignment_options ao = {AIMC_SETTING_ALL_ANALOG, 0, AIMC_CRITERION_MAX_NEURON_NORM, false};
     aimc_assignment *as = aimc_assignment_create(&c.m, &ao, NULL, &err);
