@@ -438,6 +438,8 @@ static int moe(pass *p, uint32_t l, float *out, aimc_error *err)
     size_t *order = malloc(N * K * sizeof *order);
     float *xe = malloc(N * d * sizeof *xe), *ye = malloc(N * d * sizeof *ye);
     int rc = logits && sel && count && gate && order && xe && ye ? 0 : aimc_fail(err, "layer %u MoE: out of memory", l);
+    if (rc == 0 && p->s->moe_input)
+        p->s->moe_input(p->s->ctx, l, p->x, N);
     if (rc == 0)
         rc = matmul(p, (size_t)index_of(p, (int)l, AIMC_MODULE_ROUTER, -1, AIMC_ROLE_WEIGHT), p->x, N, d,
                     (uint32_t)d, logits, E, err);
@@ -715,4 +717,79 @@ int aimc_lm_calibrate(const aimc_lm_setup *s, const uint32_t *tokens, size_t win
         if (!(bounds[i] > 0))
             bounds[i] = 1.0; /* inputs that were all zero */
     return 0;
+}
+
+/* One SwiGLU FFN through three prepared matrices. */
+static int ffn_with(aimc_nmatrix *mx[3], const float *x, size_t n, size_t d, uint32_t hidden, float *y,
+                    aimc_error *err)
+{
+    float *g = malloc(n * hidden * sizeof *g), *u = malloc(n * hidden * sizeof *u);
+    int rc = g && u ? 0 : aimc_fail(err, "expert error: out of memory");
+    if (rc == 0)
+        rc = aimc_nmatrix_apply(mx[0], x, n, d, g, hidden, err);
+    if (rc == 0)
+        rc = aimc_nmatrix_apply(mx[1], x, n, d, u, hidden, err);
+    if (rc == 0) {
+        for (size_t e = 0; e < n * hidden; e++)
+            g[e] = silu(g[e]) * u[e];
+        rc = aimc_nmatrix_apply(mx[2], g, n, hidden, y, d, err);
+    }
+    free(g);
+    free(u);
+    return rc;
+}
+
+int aimc_lm_expert_error(const aimc_lm_setup *s, uint32_t layer, uint32_t expert, const float *x, size_t n,
+                         double *rel_error, aimc_error *err)
+{
+    const aimc_moe_model *m = s->model;
+    if (!s->analog)
+        return aimc_fail(err, "expert error: no analog setup");
+    long first = aimc_matrix_expert_first(m, (int)layer, (int)expert);
+    if (first < 0)
+        return aimc_fail(err, "expert error: layer %u has no routed expert %u", layer, expert);
+    aimc_lm_result r;
+    memset(&r, 0, sizeof r);
+    pass p = {.s = s, .m = m, .lm = s->lm, .r = &r};
+    aimc_nmatrix *dig[3] = {NULL}, *ana[3] = {NULL};
+    int rc = 0;
+    for (int k = 0; rc == 0 && k < 3; k++) {
+        aimc_matrix mx;
+        float *w = read_matrix(&p, (size_t)first + (size_t)k, &mx, err);
+        float *w2 = w ? malloc((size_t)mx.in_dim * mx.out_dim * sizeof *w2) : NULL;
+        if (!w2) {
+            free(w);
+            rc = w ? aimc_fail(err, "expert error: out of memory") : -1;
+            break;
+        }
+        memcpy(w2, w, (size_t)mx.in_dim * mx.out_dim * sizeof *w2);
+        double bound = s->input_bounds ? s->input_bounds[first + k] : 1.0;
+        dig[k] = aimc_nmatrix_digital(w, mx.out_dim, mx.in_dim, err);
+        ana[k] = aimc_nmatrix_analog(w2, mx.out_dim, mx.in_dim, s->analog, (uint64_t)first + (uint64_t)k, bound, err);
+        if (!dig[k] || !ana[k])
+            rc = -1;
+    }
+    const size_t d = m->d_model;
+    float *yd = malloc(n * d * sizeof *yd), *ya = malloc(n * d * sizeof *ya);
+    if (rc == 0 && (!yd || !ya))
+        rc = aimc_fail(err, "expert error: out of memory");
+    if (rc == 0)
+        rc = ffn_with(dig, x, n, d, m->expert_hidden, yd, err);
+    if (rc == 0)
+        rc = ffn_with(ana, x, n, d, m->expert_hidden, ya, err);
+    if (rc == 0) {
+        double num = 0, den = 0;
+        for (size_t e = 0; e < n * d; e++) {
+            num += ((double)ya[e] - yd[e]) * ((double)ya[e] - yd[e]);
+            den += (double)yd[e] * yd[e];
+        }
+        *rel_error = den > 0 ? sqrt(num / den) : 0;
+    }
+    for (int k = 0; k < 3; k++) {
+        aimc_nmatrix_destroy(dig[k]);
+        aimc_nmatrix_destroy(ana[k]);
+    }
+    free(yd);
+    free(ya);
+    return rc;
 }

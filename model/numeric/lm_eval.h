@@ -37,6 +37,9 @@ typedef struct {
     double *route_count;               /* optional [layers][experts]: incremented once per token that selects the
                                           expert (the activation-frequency statistics of this pass's routes) */
     double *route_gate;                /* optional [layers][experts]: the gate values of those selections added */
+    /* optional: called with every MoE layer's expert inputs (the normalised hidden states, n x d_model) */
+    void (*moe_input)(void *ctx, uint32_t layer, const float *x, size_t n);
+    void *ctx;
 } aimc_lm_setup;
 
 typedef struct {
@@ -65,5 +68,11 @@ int aimc_lm_eval(const aimc_lm_setup *s, const uint32_t *tokens, size_t windows,
  * experts in the same role.  bounds: aimc_matrix_count entries, each > 0. */
 int aimc_lm_calibrate(const aimc_lm_setup *s, const uint32_t *tokens, size_t windows, uint32_t W, double *bounds,
                       aimc_error *err);
+
+/* The relative output error ||y_analog - y_digital|| / ||y_digital|| of routed expert `expert` of MoE layer
+ * `layer` on n input rows x (n x d_model), its gate, up and down matrices all on analog tiers with s->analog
+ * and s->input_bounds (the same devices as in an evaluation: keyed by the matrices' indices). */
+int aimc_lm_expert_error(const aimc_lm_setup *s, uint32_t layer, uint32_t expert, const float *x, size_t n,
+                         double *rel_error, aimc_error *err);
 
 #endif

@@ -94,31 +94,39 @@ static aimc_nmatrix *fail_destroy(aimc_nmatrix *m, aimc_error *err, const char *
 static int program_blocks(aimc_nmatrix *m, const float *w, uint64_t matrix, aimc_error *err)
 {
     const uint32_t R = m->R, C = m->C, in = m->in_dim, out = m->out_dim;
-    aimc_analog_tier *tier = aimc_analog_tier_create(&m->a.periphery, err);
-    float *blk = tier ? malloc((size_t)R * C * sizeof *blk) : NULL;
-    if (!blk) {
-        aimc_analog_tier_destroy(tier);
-        return tier ? aimc_fail(err, "numeric matrix: out of memory") : -1;
-    }
+    /* Without IR drop a device's state does not depend on its neighbours: an edge block is programmed as a tier
+     * of just its used cells (the unused cells of the crossbar would only be drawn to be ignored). */
+    const bool whole = m->a.periphery.noise.ir_drop;
+    float *blk = malloc((size_t)R * C * sizeof *blk);
+    if (!blk)
+        return aimc_fail(err, "numeric matrix: out of memory");
     int rc = 0;
     for (uint32_t r = 0; rc == 0 && r < m->rb; r++)
         for (uint32_t c = 0; rc == 0 && c < m->cb; c++) {
             const uint32_t i0 = r * R, j0 = c * C;
             const uint32_t ni = in - i0 < R ? in - i0 : R, nj = out - j0 < C ? out - j0 : C;
-            memset(blk, 0, (size_t)R * C * sizeof *blk); /* unused cells of an edge block hold 0 */
+            const uint32_t tr = whole ? R : ni, tc = whole ? C : nj;
+            aimc_periphery_config cfg = m->a.periphery;
+            cfg.rows = tr;
+            cfg.cols = tc;
+            aimc_analog_tier *tier = aimc_analog_tier_create(&cfg, err);
+            if (!tier) {
+                rc = -1;
+                break;
+            }
+            memset(blk, 0, (size_t)tr * tc * sizeof *blk); /* unused cells of an edge block hold 0 */
             for (uint32_t i = 0; i < ni; i++)
                 for (uint32_t j = 0; j < nj; j++)
-                    blk[(size_t)i * C + j] = w[(size_t)(j0 + j) * in + i0 + i];
+                    blk[(size_t)i * tc + j] = w[(size_t)(j0 + j) * in + i0 + i];
             const size_t k = (size_t)r * m->cb + c;
             const uint64_t key = aimc_nmatrix_block_seed(m->a.seed, m->a.draw, matrix, k);
-            if ((rc = aimc_analog_tier_program(tier, blk, key, err)))
-                break;
+            rc = aimc_analog_tier_program(tier, blk, key, err);
             const float *we = aimc_analog_tier_w_eff(tier), *v = aimc_analog_tier_read_var(tier);
             const double wmax = aimc_analog_tier_w_max(tier);
             m->w_max[k] = wmax;
-            for (uint32_t i = 0; i < ni; i++)
+            for (uint32_t i = 0; rc == 0 && i < ni; i++)
                 for (uint32_t j = 0; j < nj; j++) {
-                    const size_t s = (size_t)i * C + j;
+                    const size_t s = (size_t)i * tc + j;
                     if (m->fast)
                         m->w[(size_t)(j0 + j) * in + i0 + i] = (float)(we[s] * wmax);
                     else {
@@ -128,12 +136,11 @@ static int program_blocks(aimc_nmatrix *m, const float *w, uint64_t matrix, aimc
                             m->var[d] = v[s];
                     }
                 }
-            if (!m->fast) {
+            if (rc == 0 && !m->fast)
                 gsl_rng_set(m->rng[k], (unsigned long)aimc_seed_mix(key, 0x5DEECE66Dull)); /* per-MVM noise */
-            }
+            aimc_analog_tier_destroy(tier);
         }
     free(blk);
-    aimc_analog_tier_destroy(tier);
     return rc;
 }
 

@@ -7,6 +7,8 @@
  *            drift to t, IR drop; read noise as per-MVM variances), driven by the DAC (input range: the
  *            calibrated bound of the matrix's inputs), converted by the ADC (quantization, saturation, ADC
  *            noise), rescaled and the partial sums of the row blocks added digitally.
+ * Without IR drop a device does not depend on its neighbours, so an edge block is programmed as a tier of just
+ * its used cells; with IR drop on, as the whole R x C crossbar, its unused cells at target 0.
  * Device draws are keyed by (seed, draw, matrix, block) only: the same block of the same matrix gets the same
  * devices whatever else is analog, so comparisons between assignments are paired.
  *
