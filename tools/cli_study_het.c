@@ -268,6 +268,14 @@ static double spearman(const double *a, const double *b, size_t n)
     return saa > 0 && sbb > 0 ? sab / sqrt(saa * sbb) : NAN;
 }
 
+static void add_agg(double *g, double v)
+{
+    g[0] += v;
+    g[1] = v < g[1] ? v : g[1];
+    g[2] = v > g[2] ? v : g[2];
+    g[3] += 1;
+}
+
 static int out_path(const het *h, const char *name, char *buf, size_t size)
 {
     return snprintf(buf, size, "%s/%s", h->a->out, name) < (int)size ? 0 : -1;
@@ -294,6 +302,14 @@ static int run(het *h, aimc_error *err)
      aimc_study_table_set(t, "digital_share_aimc3d_pct", sa, err) || aimc_study_table_set(t, "perplexity", ppl, err) || \
      aimc_study_table_set(t, "perplexity_increase_pct", 100 * (ppl / clean - 1), err))
     double *rnd = malloc(R * D * sizeof *rnd), *crit = malloc(D * sizeof *crit);
+    /* per (level, criterion, fraction): mean, min and max perplexity over draws (and seeds), for the plot */
+    const size_t L = h->n_levels, F = h->n_fractions;
+    double *agg = calloc(L * N_CRIT * F * 4, sizeof *agg), *shares = calloc(F, sizeof *shares);
+#define AGG(li, k, fi) (agg + (((li) * N_CRIT + (size_t)(k)) * F + (fi)) * 4)
+    for (size_t k = 0; k < L * N_CRIT * F; k++) {
+        agg[4 * k + 1] = INFINITY;
+        agg[4 * k + 2] = -INFINITY;
+    }
     for (size_t li = 0; rc == 0 && li < h->n_levels; li++) {
         const double c = h->levels[li];
         for (size_t fi = 0; rc == 0 && fi < h->n_fractions; fi++) {
@@ -304,6 +320,9 @@ static int run(het *h, aimc_error *err)
                     rc = eval_point(h, h->scores[CRIT_MNN], f, c, (uint32_t)d, &ppl, &sp, &sa, err);
                     if (rc == 0 && ROW(c, f == 0 ? "all-analog-experts" : "all-digital-experts", 0, f, d, sp, sa, ppl))
                         rc = -1;
+                    shares[fi] = sp;
+                    for (int k = 0; rc == 0 && k < N_CRIT; k++)
+                        add_agg(AGG(li, k, fi), ppl);
                 }
                 continue;
             }
@@ -312,12 +331,15 @@ static int run(het *h, aimc_error *err)
                     rc = eval_point(h, h->scores_random[sd], f, c, (uint32_t)d, &rnd[sd * D + d], &sp, &sa, err);
                     if (rc == 0 && ROW(c, "random", a->seed + (long)sd, f, d, sp, sa, rnd[sd * D + d]))
                         rc = -1;
+                    shares[fi] = sp;
+                    add_agg(AGG(li, CRIT_RANDOM, fi), rnd[sd * D + d]);
                 }
             for (int k = 0; rc == 0 && k < CRIT_RANDOM; k++) {
                 for (size_t d = 0; rc == 0 && d < D; d++) {
                     rc = eval_point(h, h->scores[k], f, c, (uint32_t)d, &crit[d], &sp, &sa, err);
                     if (rc == 0 && ROW(c, crit_names[k], 0, f, d, sp, sa, crit[d]))
                         rc = -1;
+                    add_agg(AGG(li, k, fi), crit[d]);
                 }
                 if (rc)
                     break;
@@ -353,6 +375,40 @@ static int run(het *h, aimc_error *err)
     free(rnd);
     free(crit);
     char csv[1100], js[1100], path[1100];
+    static const aimc_study_column mcols[] = {
+        {"noise_c", AIMC_COL_REAL, "programming-noise scale c"},
+        {"criterion", AIMC_COL_TEXT, "criterion (fractions 0 and 1 are the same assignment for all)"},
+        {"digital_expert_fraction", AIMC_COL_REAL, "fraction of each MoE layer's routed experts kept digital"},
+        {"digital_share_paper_pct", AIMC_COL_REAL, "digital share as arXiv 2603.02633 defines it, %"},
+        {"perplexity_mean", AIMC_COL_REAL, "mean over draws (and random seeds), unit-free"},
+        {"perplexity_min", AIMC_COL_REAL, "smallest over draws (and seeds), unit-free"},
+        {"perplexity_max", AIMC_COL_REAL, "largest over draws (and seeds), unit-free"},
+    };
+    aimc_study_table *mt = rc == 0 ? aimc_study_table_create("heterogeneous_mean", "perplexity by criterion and "
+                                                             "fraction, over draws", mcols, sizeof mcols / sizeof mcols[0])
+                                   : NULL;
+    for (size_t li = 0; rc == 0 && mt && li < L; li++)
+        for (int k = 0; rc == 0 && k < N_CRIT; k++)
+            for (size_t fi = 0; rc == 0 && fi < F; fi++) {
+                const double *g = AGG(li, k, fi);
+                if (aimc_study_table_add_row(mt) < 0 || aimc_study_table_set(mt, "noise_c", h->levels[li], err) ||
+                    aimc_study_table_set_text(mt, "criterion", crit_names[k], err) ||
+                    aimc_study_table_set(mt, "digital_expert_fraction", h->fractions[fi], err) ||
+                    aimc_study_table_set(mt, "digital_share_paper_pct", shares[fi], err) ||
+                    aimc_study_table_set(mt, "perplexity_mean", g[0] / g[3], err) ||
+                    aimc_study_table_set(mt, "perplexity_min", g[1], err) ||
+                    aimc_study_table_set(mt, "perplexity_max", g[2], err))
+                    rc = -1;
+            }
+#undef AGG
+    free(agg);
+    free(shares);
+    if (rc == 0 && (out_path(h, "heterogeneous_mean.csv", csv, sizeof csv) ||
+                    out_path(h, "heterogeneous_mean.json", js, sizeof js)))
+        rc = aimc_fail(err, "study heterogeneous --out: path too long");
+    if (rc == 0)
+        rc = aimc_study_table_write(mt, csv, js, err);
+    aimc_study_table_destroy(mt);
     if (rc == 0 && (out_path(h, "heterogeneous.csv", csv, sizeof csv) || out_path(h, "heterogeneous.json", js, sizeof js)))
         rc = aimc_fail(err, "study heterogeneous --out: path too long");
     if (rc == 0)
@@ -416,14 +472,16 @@ static int run(het *h, aimc_error *err)
         char body[4096];
         snprintf(body, sizeof body,
                  "set datafile separator ','\n"
-                 "set xlabel 'digital parameter share (paper definition), %%'\n"
+                 "set xlabel 'digital parameter share (arXiv 2603.02633 definition), %%'\n"
                  "set ylabel 'perplexity (unit-free)'\n"
                  "set key outside right\n"
-                 "set title 'arXiv 2603.02633 study, noise c = %g'\n"
-                 "f = 'heterogeneous.csv'\n"
-                 "sel(name) = sprintf(\"< awk -F, 'NR>1 && $1==%g && ($2==\\\"%%s\\\" || $2 ~ /all-/)' %%s | sort -t, -k6 -g\", name, f)\n"
-                 "plot for [c in 'max-neuron-norm reverse-max-neuron-norm activation-frequency mean-routing-weight "
-                 "router-norm random'] sel(c) using 6:8 with linespoints title c\n",
+                 "set grid\n"
+                 "set title 'perplexity against digital share, programming noise c = %g (mean over draws)'\n"
+                 "sel(name) = sprintf(\"< awk -F, 'NR==1 || $1==%g && $2==\\\"%%s\\\"' heterogeneous_mean.csv\", name)\n"
+                 "plot sel('random') using 4:6:7 with filledcurves fillcolor rgb '#d0d0d0' title 'random (min..max over "
+                 "seeds and draws)', \\\n"
+                 "     for [c in 'max-neuron-norm reverse-max-neuron-norm activation-frequency mean-routing-weight "
+                 "router-norm random'] sel(c) using 4:5 with linespoints title c\n",
                  cmax, cmax);
         rc = aimc_plot_render(&term, a->out, "perplexity_vs_share", body, err);
         plotted = rc == 0;
