@@ -8,6 +8,9 @@ Cases:
                         perplexity as the same ids in binary
   digital_equals_ideal  every routed expert digital (--digital-experts 1) gives the same perplexity as all-analog
                         with --noise off; the chip preset's noise changes it; same seed and draw reproduce it
+  study_reduced         `aimc3d study heterogeneous --reduced` writes its tables, findings, per-expert errors and
+                        plot; every fraction-0 row of a draw is one assignment (all routed experts analog), every
+                        fraction-1 row has the clean perplexity (all digital), shares grow with the fraction
   bad_input             missing tensor, shape against config.json, sliding-window attention, token id >= vocab,
                         empty and truncated token files, a window longer than max_position_embeddings: one line
                         naming the file/tensor/field, exit 2, no report written
@@ -136,8 +139,37 @@ def case_bad_input():
         print("%s: exit 2, %s" % (what, lines[0]))
 
 
+def case_study_reduced():
+    import csv
+    d = ckpt("olmoe", "olmoe")
+    tok = tokens("ids.bin", [(5 * i + i * i // 7) % 32 for i in range(192)])
+    out = os.path.join(ROOT, "study")
+    p = subprocess.run([AIMC3D, "study", "heterogeneous", "--weights", d, "--tokens", tok, "--window", "24",
+                        "--reduced", "--out", out], capture_output=True, text=True)
+    check(p.returncode == 0, "study heterogeneous: exit %d\n%s%s" % (p.returncode, p.stdout, p.stderr))
+    for f in ["heterogeneous.csv", "heterogeneous.json", "heterogeneous_mean.csv", "expert_error.csv", "study.json"]:
+        check(os.path.exists(os.path.join(out, f)), "missing " + f)
+    study = json.load(open(os.path.join(out, "study.json")))
+    rows = list(csv.DictReader(open(os.path.join(out, "heterogeneous.csv"))))
+    # 2 draws x (fraction 0 and 1) + 2 middle fractions x (2 seeds x 2 draws random + 5 criteria x 2 draws)
+    check(len(rows) == 4 + 2 * (4 + 10), "table rows: %d" % len(rows))
+    clean = study["clean_perplexity"]
+    for r in rows:
+        if float(r["digital_expert_fraction"]) == 1:
+            check(abs(float(r["perplexity"]) - clean) <= 1e-6 * clean, "all-digital row has the clean perplexity")
+    shares = sorted({(float(r["digital_expert_fraction"]), float(r["digital_share_paper_pct"])) for r in rows})
+    check(all(a[1] < b[1] for a, b in zip(shares, shares[1:])), "shares grow with the fraction: %s" % shares)
+    check(abs(shares[0][1] - study["digital_share_paper_pct_dense_only"]) < 1e-3, "dense-only share")
+    check(len(study["findings"]) == 2 * 5, "findings per criterion and middle fraction")
+    for f in study["findings"]:
+        check(f["comparisons"] == 4 and 0 <= f["wins_vs_random"] <= 4, "finding %s" % f)
+    errs = list(csv.DictReader(open(os.path.join(out, "expert_error.csv"))))
+    check(len(errs) == 2 * 4 and all(float(e["relative_output_error"]) > 0 for e in errs), "per-expert errors")
+    print("study_reduced: %d rows, clean perplexity %.4f, shares %s" % (len(rows), clean, shares))
+
+
 shutil.rmtree(ROOT, ignore_errors=True)
 os.makedirs(ROOT)
 {"eval_report": case_eval_report, "digital_equals_ideal": case_digital_equals_ideal,
- "bad_input": case_bad_input}[CASE]()
+ "bad_input": case_bad_input, "study_reduced": case_study_reduced}[CASE]()
 shutil.rmtree(ROOT, ignore_errors=True)

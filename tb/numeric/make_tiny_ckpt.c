@@ -1,11 +1,13 @@
 /* make_tiny_ckpt DIR FAMILY [omit=TENSOR] [misshape=TENSOR] [dtype=f32|f16|bf16] [seed=N] [set=KEY:VALUE]...
  * writes a small random checkpoint of FAMILY (tb/numeric/families.h) into DIR for the command-line tests;
- * set= replaces or adds a top-level config.json field (VALUE as JSON). */
+ * set= replaces or adds a top-level config.json field (VALUE as JSON) after the tensors are written, so a
+ * checkpoint can carry a config the forward pass refuses. */
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/output_file.h"
 #include "families.h"
 #include "tiny_ckpt.h"
 
@@ -47,7 +49,11 @@ int main(int argc, char **argv)
         }
     }
     aimc_error err;
-    int rc = tiny_ckpt_write(argv[1], json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY), &o, &err);
+    int rc = tiny_ckpt_write(argv[1], config, &o, &err);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/config.json", argv[1]);
+    if (rc == 0)
+        rc = aimc_output_write_text(path, json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY), &err);
     json_object_put(root);
     if (rc) {
         fprintf(stderr, "make_tiny_ckpt: %s\n", err.msg);
