@@ -257,6 +257,7 @@ static int run(const eval_args *a, aimc_error *err)
         json_object_object_add(rep, "digital_expert_fraction", aimc_json_double(pa.fraction, 6));
         json_object_object_add(rep, "digital_share", aimc_json_double(st.digital_share, 6));
         json_object_object_add(rep, "digital_share_with_embedding", aimc_json_double(st.digital_share_with_embedding, 6));
+        json_object_object_add(rep, "digital_share_paper", aimc_json_double(st.digital_share_paper, 6));
         json_object_object_add(rep, "analog_params", json_object_new_int64((int64_t)st.params[AIMC_PLACE_ANALOG]));
         json_object_object_add(rep, "seed", json_object_new_int64(a->plan.seed));
         json_object_object_add(rep, "draw", json_object_new_int64(a->draw));

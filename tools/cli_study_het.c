@@ -55,22 +55,12 @@ typedef struct {
     size_t layer_n;
 } het;
 
-/* The paper's digital share: digital matrices without the router (and Qwen's shared gate), over all parameters,
- * the embedding included; aimc3d's is the assignment's own (assignment.h). */
-static double paper_share(const aimc_moe_model *m, const aimc_assignment *as)
+/* The paper's digital share (assignment.h's digital_share_paper). */
+static double paper_share(const aimc_assignment *as)
 {
-    double dig = 0, all = 0;
-    for (size_t i = 0; i < aimc_matrix_count(m); i++) {
-        aimc_matrix x;
-        aimc_matrix_at(m, i, &x);
-        if (x.module == AIMC_MODULE_LM_HEAD && m->tied_embeddings)
-            continue;
-        double p = (double)aimc_matrix_params(&x);
-        all += p;
-        if (x.module != AIMC_MODULE_ROUTER && (!as || aimc_assignment_placement(as, i) == AIMC_PLACE_DIGITAL))
-            dig += p;
-    }
-    return dig / all;
+    aimc_assignment_stats st;
+    aimc_assignment_stats_of(as, &st);
+    return st.digital_share_paper;
 }
 
 /* The paper's share with only the densely activated modules digital (no routed expert). */
@@ -78,7 +68,7 @@ static double dense_share(const aimc_moe_model *m)
 {
     aimc_assignment_options o = {AIMC_SETTING_HETEROGENEOUS, 0, AIMC_CRITERION_MAX_NEURON_NORM, false};
     aimc_assignment *as = aimc_assignment_create(m, &o, NULL, NULL);
-    double s = as ? paper_share(m, as) : NAN;
+    double s = as ? paper_share(as) : NAN;
     aimc_assignment_destroy(as);
     return s;
 }
@@ -214,7 +204,7 @@ static int eval_point(het *h, const double *scores, double fraction, double c, u
         return -1;
     aimc_assignment_stats st;
     aimc_assignment_stats_of(as, &st);
-    *share_paper = 100 * paper_share(&h->m, as);
+    *share_paper = 100 * st.digital_share_paper;
     *share_aimc = 100 * st.digital_share;
     aimc_analog_setup a = {.periphery = h->chip.periphery, .dac_quantization = true, .adc_quantization = true,
                            .seed = (uint64_t)h->a->seed, .draw = draw};
