@@ -94,30 +94,32 @@ static void reference(const float *w, const float *x, const aimc_analog_setup *a
     memset(y, 0, N * OUT * sizeof *y);
     for (int r = 0; r < rb; r++)
         for (int c = 0; c < cb; c++) {
-            /* without IR drop, an edge block is a tier of its used cells */
+            /* without IR drop, an edge block is a tier of its used cells; with it, the whole crossbar */
             const int ni = IN - r * R < R ? IN - r * R : R, nj = OUT - c * C < C ? OUT - c * C : C;
-            cfg.rows = (uint32_t)ni;
-            cfg.cols = (uint32_t)nj;
+            const bool whole = a->periphery.noise.ir_drop;
+            cfg.rows = whole ? R : (uint32_t)ni;
+            cfg.cols = whole ? C : (uint32_t)nj;
+            const int tr = (int)cfg.rows, tc = (int)cfg.cols;
             aimc_analog_tier *t = aimc_analog_tier_create(&cfg, &err);
             ck_assert_ptr_nonnull(t);
             float blk[R * C] = {0}, xb[N * R] = {0}, yb[N * C];
             for (int i = 0; i < ni; i++)
                 for (int j = 0; j < nj; j++)
-                    blk[i * nj + j] = w[(c * C + j) * IN + r * R + i];
+                    blk[i * tc + j] = w[(c * C + j) * IN + r * R + i];
             for (int b = 0; b < N; b++)
                 for (int i = 0; i < ni; i++)
-                    xb[b * ni + i] = x[b * IN + r * R + i];
+                    xb[b * tr + i] = x[b * IN + r * R + i];
             uint64_t key = aimc_nmatrix_block_seed(a->seed, a->draw, matrix, (uint64_t)(r * cb + c));
             ck_assert_int_eq(aimc_analog_tier_program(t, blk, key, &err), 0);
             ck_assert_int_eq(aimc_analog_tier_mvm(t, xb, N, yb, NULL, &err), 0);
             for (int b = 0; b < N; b++)
                 for (int j = 0; j < nj; j++)
-                    y[b * OUT + c * C + j] += yb[b * nj + j];
+                    y[b * OUT + c * C + j] += yb[b * tc + j];
             aimc_analog_tier_destroy(t);
         }
 }
 
-static void check_against_tiers(bool static_noise, const char *name)
+static void check_against_tiers(bool static_noise, bool ir_drop, const char *name)
 {
     aimc_rng *rng = aimc_rng_create(aimc_test_seed(name, 3));
     float *w = random_matrix(rng, OUT * IN, 0.5), *x = random_matrix(rng, N * IN, 1.5), y[N * OUT], ref[N * OUT];
@@ -126,6 +128,8 @@ static void check_against_tiers(bool static_noise, const char *name)
     a.dac_quantization = a.adc_quantization = true;
     a.periphery.noise.programming_noise = a.periphery.noise.drift = static_noise;
     a.periphery.noise.programming_noise_scale = a.periphery.noise.drift_scale = 1;
+    a.periphery.noise.ir_drop = ir_drop;
+    a.periphery.wire_resistance_ohm = 50; /* large enough to matter on a 16 x 8 tier */
     aimc_nmatrix *an = aimc_nmatrix_analog(copy(w, OUT * IN), OUT, IN, &a, 11, 1.2, &err);
     ck_assert_ptr_nonnull(an);
     ck_assert_int_eq(aimc_nmatrix_apply(an, x, N, IN, y, OUT, &err), 0);
@@ -138,10 +142,24 @@ static void check_against_tiers(bool static_noise, const char *name)
     aimc_rng_destroy(rng);
 }
 
-START_TEST(quantized_blocks_match_the_tier_model) { check_against_tiers(false, "quantized_blocks_match_the_tier_model"); }
+START_TEST(quantized_blocks_match_the_tier_model)
+{
+    check_against_tiers(false, false, "quantized_blocks_match_the_tier_model");
+}
 END_TEST
 
-START_TEST(static_noise_matches_the_tier_model) { check_against_tiers(true, "static_noise_matches_the_tier_model"); }
+START_TEST(static_noise_matches_the_tier_model)
+{
+    check_against_tiers(true, false, "static_noise_matches_the_tier_model");
+}
+END_TEST
+
+/* With IR drop the edge blocks are whole crossbars whose unused cells hold target 0 (their devices load the
+ * wires). */
+START_TEST(ir_drop_matches_the_tier_model)
+{
+    check_against_tiers(true, true, "ir_drop_matches_the_tier_model");
+}
 END_TEST
 
 /* Static noise without quantization: the assembled effective weights equal the tiers' W_eff x max|W|. */
@@ -276,6 +294,7 @@ Suite *aimc_test_suite(void)
     tcase_add_test(tc, ideal_analog_is_digital_bit_for_bit);
     tcase_add_test(tc, quantized_blocks_match_the_tier_model);
     tcase_add_test(tc, static_noise_matches_the_tier_model);
+    tcase_add_test(tc, ir_drop_matches_the_tier_model);
     tcase_add_test(tc, static_noise_fast_path);
     tcase_add_test(tc, draws_are_keyed);
     tcase_add_test(tc, unquantized_read_noise_is_centred);
