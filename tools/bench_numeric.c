@@ -1,6 +1,7 @@
-/* bench_numeric [WORKDIR] [LAYERS] [WINDOWS] [W]: the numeric forward pass (model/numeric/) on an
- * OLMoE-1B-7B-shaped slice of random BF16 weights (d_model 2048, 16 heads, 64 experts of width 1024, top-8,
- * vocab 50304; LAYERS full-width layers, default 1), WINDOWS windows of W tokens (default 4 x 128).
+/* bench_numeric [WORKDIR] [LAYERS] [WINDOWS] [W] [EXPERTS] [TOP_K]: the numeric forward pass (model/numeric/) on
+ * an OLMoE-1B-7B-shaped slice of random BF16 weights (d_model 2048, 16 heads, experts of width 1024, vocab 50304;
+ * LAYERS full-width layers, default 1; EXPERTS of them, default 64, TOP_K active, default 8), WINDOWS windows of
+ * W tokens (default 4 x 128).
  * For each setting: tokens/s, achieved GFLOP/s (all matrix and attention flops over the wall time), the analog
  * matrices' MVM GFLOP/s beside OpenBLAS SGEMM's on the same shapes in the same run, the time programming the
  * tiers, and the peak resident memory with its extrapolation to the 16-layer model.  Prints figures for
@@ -63,16 +64,16 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IOLBF, 0); /* figures appear as they are measured */
     const char *work = argc > 1 ? argv[1] : "/tmp";
     const int layers = argc > 2 ? atoi(argv[2]) : 1, windows = argc > 3 ? atoi(argv[3]) : 4,
-              W = argc > 4 ? atoi(argv[4]) : 128;
+              W = argc > 4 ? atoi(argv[4]) : 128, E = argc > 5 ? atoi(argv[5]) : 64, K = argc > 6 ? atoi(argv[6]) : 8;
     char dir[1024], config[2048];
-    snprintf(dir, sizeof dir, "%s/bench-numeric-olmoe-slice-%d", work, layers);
+    snprintf(dir, sizeof dir, "%s/bench-numeric-olmoe-slice-%d-%d-%d", work, layers, E, K);
     mkdir(dir, 0755);
     snprintf(config, sizeof config,
              "{\"model_type\": \"olmoe\", \"hidden_size\": 2048, \"intermediate_size\": 1024, \"num_hidden_layers\": %d,"
              " \"num_attention_heads\": 16, \"num_key_value_heads\": 16, \"vocab_size\": 50304, \"hidden_act\": \"silu\","
-             " \"num_experts\": 64, \"num_experts_per_tok\": 8, \"max_position_embeddings\": 4096,"
+             " \"num_experts\": %d, \"num_experts_per_tok\": %d, \"max_position_embeddings\": 4096,"
              " \"rms_norm_eps\": 1e-05, \"rope_theta\": 10000.0, \"norm_topk_prob\": false, \"tie_word_embeddings\": false}",
-             layers);
+             layers, E, K);
     aimc_error err;
     double t0 = now_s();
     tiny_ckpt_options o = {.dtype = AIMC_ST_BF16, .seed = 1, .scale = 0.03};
@@ -83,8 +84,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_numeric: %s\n", err.msg);
         return 1;
     }
-    printf("OLMoE-1B-7B-shaped slice: %d layer(s) at full width, BF16 random weights written in %.1f s (%s)\n",
-           layers, now_s() - t0, dir);
+    printf("OLMoE-1B-7B-shaped slice: %d layer(s) at full width, %d experts top-%d, %d windows x %d tokens; BF16 "
+           "random weights ready in %.1f s (%s)\n", layers, E, K, windows, W, now_s() - t0, dir);
     aimc_moe_model m;
     aimc_lm_config lm;
     char path[1100];
@@ -150,7 +151,7 @@ int main(int argc, char **argv)
         }
     }
     /* SGEMM on the routed experts' shapes: the mean rows an expert matrix gets per layer */
-    int rows = (int)(analog_rows / (layers * 64.0 * 3) + 0.5);
+    int rows = (int)(analog_rows / (layers * (double)E * 3) + 0.5);
     double g_up = sgemm_gflops(rows, 2048, 1024, 20), g_down = sgemm_gflops(rows, 1024, 2048, 20);
     double g_full = sgemm_gflops((int)N, 2048, 2048, 5);
     printf("\nOpenBLAS SGEMM, same run: expert shapes (%d rows: 2048->1024 %.2f GFLOP/s, 1024->2048 %.2f GFLOP/s); "
@@ -159,8 +160,8 @@ int main(int argc, char **argv)
     double rss = peak_rss_MB();
     printf("peak resident memory: %.0f MB (includes the mmap'd checkpoint pages touched: %.0f MB of BF16 weights)\n",
            rss, 2.0 * (double)aimc_matrix_count(&m) * 0 + 2.0 * (103022592.0 * 2 + layers * (4 * 2048.0 * 2048 +
-                                                                                         64 * 3 * 2048.0 * 1024 +
-                                                                                         64 * 2048.0)) / 1e6);
+                                                                                         (double)E * 3 * 2048.0 * 1024 +
+                                                                                         E * 2048.0)) / 1e6);
     aimc_assignment_destroy(as);
     aimc_weights_close(w);
     free(bounds);

@@ -53,6 +53,7 @@ typedef struct {
     /* MoE layer inputs of the clean pass, for the per-expert errors */
     float **layer_x;
     size_t layer_n;
+    aimc_lm_cache **caches; /* per draw, for the current noise level */
 } het;
 
 /* The paper's digital share (assignment.h's digital_share_paper). */
@@ -214,6 +215,7 @@ static int eval_point(het *h, const double *scores, double fraction, double c, u
     s.assignment = as;
     s.analog = &a;
     s.input_bounds = h->bounds;
+    s.cache = h->caches ? h->caches[draw] : NULL; /* this draw's devices, programmed once per noise level */
     aimc_lm_result r;
     int rc = aimc_lm_eval(&s, h->tok.ids, h->windows, h->W, NULL, NULL, &r, err);
     *ppl = r.perplexity;
@@ -300,8 +302,13 @@ static int run(het *h, aimc_error *err)
         agg[4 * k + 1] = INFINITY;
         agg[4 * k + 2] = -INFINITY;
     }
+    h->caches = calloc(D, sizeof *h->caches);
     for (size_t li = 0; rc == 0 && li < h->n_levels; li++) {
         const double c = h->levels[li];
+        for (size_t d = 0; h->caches && d < D; d++) {
+            aimc_lm_cache_destroy(h->caches[d]);
+            h->caches[d] = aimc_lm_cache_create(&h->m);
+        }
         for (size_t fi = 0; rc == 0 && fi < h->n_fractions; fi++) {
             const double f = h->fractions[fi];
             double sp, sa, ppl;
@@ -362,6 +369,10 @@ static int run(het *h, aimc_error *err)
         }
     }
 #undef ROW
+    for (size_t d = 0; h->caches && d < D; d++)
+        aimc_lm_cache_destroy(h->caches[d]);
+    free(h->caches);
+    h->caches = NULL;
     free(rnd);
     free(crit);
     char csv[1100], js[1100], path[1100];

@@ -9,6 +9,34 @@
 
 #include "workload/matrices.h"
 
+struct aimc_lm_cache {
+    size_t n;
+    aimc_nmatrix **m;
+};
+
+aimc_lm_cache *aimc_lm_cache_create(const aimc_moe_model *m)
+{
+    aimc_lm_cache *c = calloc(1, sizeof *c);
+    if (c) {
+        c->n = aimc_matrix_count(m);
+        if (!(c->m = calloc(c->n, sizeof *c->m))) {
+            free(c);
+            c = NULL;
+        }
+    }
+    return c;
+}
+
+void aimc_lm_cache_destroy(aimc_lm_cache *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->n; i++)
+        aimc_nmatrix_destroy(c->m[i]);
+    free(c->m);
+    free(c);
+}
+
 typedef struct {
     const aimc_lm_setup *s;
     const aimc_moe_model *m;
@@ -170,7 +198,31 @@ static aimc_placement placement(const pass *p, size_t index)
     return p->s->assignment ? aimc_assignment_placement(p->s->assignment, index) : AIMC_PLACE_DIGITAL;
 }
 
+static aimc_nmatrix *prepare_new(const pass *p, size_t index, aimc_error *err);
+
+/* A prepared matrix: from the cache when it has this analog one, else made (and kept when analog and cached). */
 static aimc_nmatrix *prepare(const pass *p, size_t index, aimc_error *err)
+{
+    aimc_lm_cache *c = p->s->cache;
+    if (c && index < c->n && c->m[index] && placement(p, index) == AIMC_PLACE_ANALOG) {
+        aimc_nmatrix_reset(c->m[index]);
+        return c->m[index];
+    }
+    aimc_nmatrix *mx = prepare_new(p, index, err);
+    if (mx && c && index < c->n && aimc_nmatrix_is_analog(mx))
+        c->m[index] = mx;
+    return mx;
+}
+
+/* Frees a prepared matrix unless the cache keeps it. */
+static void release(const pass *p, size_t index, aimc_nmatrix *mx)
+{
+    aimc_lm_cache *c = p->s->cache;
+    if (!(c && index < c->n && c->m[index] == mx && mx))
+        aimc_nmatrix_destroy(mx);
+}
+
+static aimc_nmatrix *prepare_new(const pass *p, size_t index, aimc_error *err)
 {
     aimc_matrix x;
     float *w = read_matrix(p, index, &x, err);
@@ -246,7 +298,7 @@ static int matmul(const pass *p, size_t index, const float *x, size_t n, size_t 
         return -1;
     int rc = aimc_nmatrix_apply(mx, x, n, ldx, y, ldy, err);
     account(p, mx);
-    aimc_nmatrix_destroy(mx);
+    release(p, index, mx);
     return rc;
 }
 
@@ -599,7 +651,7 @@ static int embed(pass *p, const uint32_t *tokens, aimc_error *err)
     if (mx)
         account(p, mx);
     free(onehot);
-    aimc_nmatrix_destroy(mx);
+    release(p, index, mx);
     return rc;
 }
 
@@ -640,7 +692,7 @@ static int head(pass *p, const uint32_t *tokens, double *nll, float *logits_out,
     if (mx)
         account(p, mx);
     free(z);
-    aimc_nmatrix_destroy(mx);
+    release(p, index, mx);
     return rc;
 }
 

@@ -24,6 +24,14 @@
 #include "workload/moe_model.h"
 #include "workload/weights.h"
 
+/* Prepared analog matrices kept between evaluations with the same analog setup, input bounds and seed/draw
+ * (e.g. a study's criteria and fractions on one device draw): each is programmed once; reuse restarts its noise
+ * streams, so results are identical to preparing it afresh.  Holds every analog matrix it saw in float:
+ * for small models. */
+typedef struct aimc_lm_cache aimc_lm_cache;
+aimc_lm_cache *aimc_lm_cache_create(const aimc_moe_model *m);
+void aimc_lm_cache_destroy(aimc_lm_cache *c);
+
 typedef struct {
     const aimc_moe_model *model;
     const aimc_lm_config *lm;
@@ -40,6 +48,7 @@ typedef struct {
     /* optional: called with every MoE layer's expert inputs (the normalised hidden states, n x d_model) */
     void (*moe_input)(void *ctx, uint32_t layer, const float *x, size_t n);
     void *ctx;
+    aimc_lm_cache *cache;              /* optional: analog matrices programmed once (see above) */
 } aimc_lm_setup;
 
 typedef struct {

@@ -25,6 +25,7 @@ struct aimc_nmatrix {
     float *w_eff;             /* block path: in x out normalised effective weights, blocks side by side */
     float *var;               /* block path: in x out read-noise variances, NULL when read noise is off */
     double *w_max;            /* rb x cb: each block's max|W| */
+    uint64_t matrix;          /* the device-draw key's matrix index */
     gsl_rng **rng;            /* rb x cb: each block's per-MVM noise stream */
     /* scratch */
     size_t cap;
@@ -190,6 +191,7 @@ aimc_nmatrix *aimc_nmatrix_analog(float *w, uint32_t out_dim, uint32_t in_dim, c
         orig = m->w; /* the block path keeps no out x in copy */
         m->w = NULL;
     }
+    m->matrix = matrix;
     double t0 = now_s();
     int rc = program_blocks(m, orig ? orig : m->w, matrix, err);
     m->stats.program_s += now_s() - t0;
@@ -314,6 +316,15 @@ int aimc_nmatrix_apply(aimc_nmatrix *m, const float *x, size_t n, size_t ldx, fl
     int rc = apply(m, x, n, ldx, y, ldy, err);
     m->stats.apply_s += now_s() - t0;
     return rc;
+}
+
+void aimc_nmatrix_reset(aimc_nmatrix *m)
+{
+    memset(&m->stats, 0, sizeof m->stats);
+    if (m->rng)
+        for (size_t k = 0; k < (size_t)m->rb * m->cb; k++)
+            gsl_rng_set(m->rng[k], (unsigned long)aimc_seed_mix(
+                                       aimc_nmatrix_block_seed(m->a.seed, m->a.draw, m->matrix, k), 0x5DEECE66Dull));
 }
 
 uint32_t aimc_nmatrix_blocks(const aimc_nmatrix *m) { return m->analog ? m->rb * m->cb : 0; }

@@ -61,6 +61,10 @@ void aimc_nmatrix_destroy(aimc_nmatrix *m);
 int aimc_nmatrix_apply(aimc_nmatrix *m, const float *x, size_t n, size_t ldx, float *y, size_t ldy,
                        aimc_error *err);
 
+/* Restarts the per-MVM noise streams and clears the statistics: the matrix then computes exactly as a freshly
+ * prepared one (programming is the costly part; a cache of prepared matrices reuses it). */
+void aimc_nmatrix_reset(aimc_nmatrix *m);
+
 uint32_t aimc_nmatrix_blocks(const aimc_nmatrix *m); /* 0 when digital */
 bool aimc_nmatrix_is_analog(const aimc_nmatrix *m);
 void aimc_nmatrix_stats_add(const aimc_nmatrix *m, aimc_nmatrix_stats *sum);

@@ -208,6 +208,53 @@ START_TEST(noise_is_paired_by_seed_and_draw)
 }
 END_TEST
 
+/* A cache of programmed matrices changes nothing: with read and ADC noise on, two assignments evaluated with
+ * the cache (reused between them) give exactly what they give without it. */
+START_TEST(cache_changes_nothing)
+{
+    ckpt c;
+    tiny_ckpt_options o = {.dtype = AIMC_ST_F32, .seed = 12, .scale = 0.4};
+    make(&c, "cached", tb_family_configs[2], &o);
+    uint32_t tok[WIN * 2];
+    tokens_for(tok, WIN * 2, c.m.vocab, 8);
+    aimc_error err;
+    double *scores = malloc((size_t)c.m.layers * c.m.experts * sizeof *scores);
+    for (size_t k = 0; k < (size_t)c.m.layers * c.m.experts; k++)
+        scores[k] = (double)((k * 7) % 5);
+    aimc_analog_setup a = ideal(8, 8);
+    a.dac_quantization = a.adc_quantization = true;
+    a.periphery.noise.programming_noise = a.periphery.noise.drift = a.periphery.noise.read_noise = true;
+    a.periphery.noise.adc_noise = true;
+    a.periphery.noise.adc_noise_sigma = 0.02;
+    a.periphery.noise.programming_noise_scale = a.periphery.noise.drift_scale = a.periphery.noise.read_noise_scale = 1;
+    aimc_lm_cache *cache = aimc_lm_cache_create(&c.m);
+    double plain[2], cached[2][2];
+    const double fr[2] = {0, 0.5};
+    for (int k = 0; k < 2; k++) {
+        aimc_assignment_options ao = {AIMC_SETTING_HETEROGENEOUS, fr[k], AIMC_CRITERION_MAX_NEURON_NORM, false};
+        aimc_assignment *as = aimc_assignment_create(&c.m, &ao, scores, &err);
+        aimc_lm_setup s = {.model = &c.m, .lm = &c.lm, .weights = c.w, .assignment = as, .analog = &a};
+        aimc_lm_result r;
+        ck_assert_int_eq(aimc_lm_eval(&s, tok, 2, WIN, NULL, NULL, &r, &err), 0);
+        plain[k] = r.mean_nll;
+        s.cache = cache;
+        for (int rep = 0; rep < 2; rep++) {
+            ck_assert_int_eq(aimc_lm_eval(&s, tok, 2, WIN, NULL, NULL, &r, &err), 0);
+            cached[k][rep] = r.mean_nll;
+        }
+        aimc_assignment_destroy(as);
+    }
+    for (int k = 0; k < 2; k++) {
+        ck_assert_double_eq(cached[k][0], plain[k]);
+        ck_assert_double_eq(cached[k][1], plain[k]);
+    }
+    ck_assert_double_ne(plain[0], plain[1]);
+    aimc_lm_cache_destroy(cache);
+    free(scores);
+    aimc_weights_close(c.w);
+}
+END_TEST
+
 /* ---- bad input ---- */
 
 static void expect_eval_error(const char *name, const char *config, const tiny_ckpt_options *o, const char *needle)
@@ -346,6 +393,7 @@ Suite *aimc_test_suite(void)
     tcase_add_loop_test(tc, all_digital_equals_ideal_analog, 0, (int)TB_FAMILIES);
     tcase_add_test(tc, vanishing_blocks_give_the_hand_derived_loss);
     tcase_add_test(tc, noise_is_paired_by_seed_and_draw);
+    tcase_add_test(tc, cache_changes_nothing);
     tcase_add_test(tc, missing_tensor);
     tcase_add_test(tc, shape_disagrees_with_config);
     tcase_add_test(tc, unsupported_features);
