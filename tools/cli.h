@@ -28,9 +28,11 @@ int aimc_cli_error(const aimc_error *err);
 
 /* Subcommands. */
 int aimc_cli_cosim(int argc, char **argv);
+int aimc_cli_eval(int argc, char **argv);
 int aimc_cli_run(int argc, char **argv);
 int aimc_cli_map(int argc, char **argv);
 int aimc_cli_model(int argc, char **argv);
 int aimc_cli_study(int argc, char **argv);
+int aimc_cli_study_heterogeneous(int argc, char **argv); /* aimc3d study heterogeneous */
 
 #endif

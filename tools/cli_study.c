@@ -741,12 +741,14 @@ int aimc_cli_study(int argc, char **argv)
     aimc_error err;
     const char *synopsis = "Runs the 3D AIMC paper's study (Buechel et al. 2025) on the fast engine and writes tables\n"
                            "(CSV, JSON), plots (gnuplot PNG and SVG) and study.json into the output folder.";
+    if (argc >= 2 && strcmp(argv[1], "heterogeneous") == 0)
+        return aimc_cli_study_heterogeneous(argc - 1, argv + 1);
     if (argc < 2 || strcmp(argv[1], "3d-moe") != 0) {
         if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
             return aimc_cli_parse("study 3d-moe", argc, argv, opts, sizeof opts / sizeof opts[0], synopsis, &err) > 0
                        ? 0
                        : aimc_cli_error(&err);
-        aimc_fail(&err, "study: expected the study name 3d-moe, found \"%s\"", argc >= 2 ? argv[1] : "");
+        aimc_fail(&err, "study: expected the study name 3d-moe or heterogeneous, found \"%s\"", argc >= 2 ? argv[1] : "");
         return aimc_cli_error(&err);
     }
     int parsed = aimc_cli_parse("study 3d-moe", argc - 1, argv + 1, opts, sizeof opts / sizeof opts[0], synopsis, &err);

@@ -173,12 +173,16 @@ void aimc_assignment_stats_of(const aimc_assignment *a, aimc_assignment_stats *o
 {
     memset(out, 0, sizeof *out);
     uint64_t rest[AIMC_PLACE_COUNT] = {0}; /* all but the embedding, by placement */
+    uint64_t digital_no_router = 0;
     for (size_t i = 1; i < a->matrices; i++) {
         aimc_matrix x;
         aimc_matrix_at(&a->model, i, &x);
         /* A tied LM head computes with the embedding's parameters: they are counted once, at the embedding. */
-        if (!(x.module == AIMC_MODULE_LM_HEAD && a->model.tied_embeddings))
+        if (!(x.module == AIMC_MODULE_LM_HEAD && a->model.tied_embeddings)) {
             rest[a->placement[i]] += aimc_matrix_params(&x);
+            if (a->placement[i] == AIMC_PLACE_DIGITAL && x.module != AIMC_MODULE_ROUTER)
+                digital_no_router += aimc_matrix_params(&x);
+        }
     }
     aimc_placement emb = (aimc_placement)a->placement[0];
     out->embedding = (uint64_t)a->model.vocab * a->model.d_model;
@@ -190,6 +194,8 @@ void aimc_assignment_stats_of(const aimc_assignment *a, aimc_assignment_stats *o
     out->digital_share = (double)rest[AIMC_PLACE_DIGITAL] / (double)(all - out->embedding);
     out->digital_share_with_embedding =
         (double)(rest[AIMC_PLACE_DIGITAL] + (emb != AIMC_PLACE_ANALOG ? out->embedding : 0)) / (double)all;
+    out->digital_share_paper =
+        (double)(digital_no_router + (emb == AIMC_PLACE_DIGITAL ? out->embedding : 0)) / (double)all;
     uint32_t moe = aimc_moe_model_moe_layers(&a->model);
     out->routed_experts = moe * a->model.experts;
     for (uint32_t l = a->model.dense_layers; moe && l < a->model.layers; l++)

@@ -168,7 +168,10 @@ int aimc_hf_config_import(json_object *root, const char *file, aimc_moe_model *m
     m->family = f->family;
     m->gated = true; /* every supported family uses SwiGLU experts */
     import_name(root, f, m);
-    if (common_fields(root, file, m, err) || get_dim(root, file, f->experts_key, 1, &m->experts, err) ||
+    /* transformers 5 writes num_local_experts for every MoE family; the family's own key wins when present */
+    const char *experts_key = present(root, f->experts_key) || !present(root, "num_local_experts") ? f->experts_key
+                                                                                                 : "num_local_experts";
+    if (common_fields(root, file, m, err) || get_dim(root, file, experts_key, 1, &m->experts, err) ||
         get_dim(root, file, "num_experts_per_tok", 1, &m->top_k, err))
         return -1;
     if (m->top_k > m->experts)

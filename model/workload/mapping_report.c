@@ -54,6 +54,7 @@ static json_object *assignment_json(const aimc_moe_model *m, const aimc_assignme
     json_object_object_add(j, "parameters", params);
     json_object_object_add(j, "digital_share", aimc_json_double(st.digital_share, 6));
     json_object_object_add(j, "digital_share_with_embedding", aimc_json_double(st.digital_share_with_embedding, 6));
+    json_object_object_add(j, "digital_share_paper", aimc_json_double(st.digital_share_paper, 6));
     return j;
 }
 
@@ -196,6 +197,9 @@ void aimc_mapping_print_report(const aimc_mapping *mp, const aimc_assignment *a,
             count_text(st.params[AIMC_PLACE_ANALOG], an), count_text(st.params[AIMC_PLACE_DIGITAL], di),
             count_text(st.params[AIMC_PLACE_LOOKUP], lo), 100.0 * st.digital_share,
             100.0 * st.digital_share_with_embedding);
+    fprintf(out, "digital share as arXiv 2603.02633 counts it (digital matrices but the router, over all parameters "
+                 "with the embedding): %.2f %%\n",
+            100.0 * st.digital_share_paper);
     if (engine && m->experts > 0)
         print_engine_cost(m, chip, engine, out);
 }

@@ -194,6 +194,20 @@ void aimc_weights_close(aimc_weights *w)
     free(w);
 }
 
+const char *aimc_weights_path(const aimc_weights *w) { return w->path; }
+
+const aimc_st_tensor *aimc_weights_find(const aimc_weights *w, const char *name, const aimc_safetensors **st)
+{
+    for (size_t s = 0; s < w->n; s++) {
+        const aimc_st_tensor *t = aimc_safetensors_find(w->shards[s], name);
+        if (t) {
+            *st = w->shards[s];
+            return t;
+        }
+    }
+    return NULL;
+}
+
 static void shape_text(const aimc_st_tensor *t, char *buf, size_t size)
 {
     size_t n = (size_t)snprintf(buf, size, "[");

@@ -25,6 +25,11 @@ typedef struct aimc_weights aimc_weights;
 aimc_weights *aimc_weights_open(const char *path, aimc_error *err);
 void aimc_weights_close(aimc_weights *w);
 
+/* The path the checkpoint was opened from (file or folder). */
+const char *aimc_weights_path(const aimc_weights *w);
+/* A tensor by its checkpoint name and the shard holding it; NULL (no error) when no shard has it. */
+const aimc_st_tensor *aimc_weights_find(const aimc_weights *w, const char *name, const aimc_safetensors **st);
+
 /* The checkpoint tensor name of matrix x of model m. */
 void aimc_weight_name(const aimc_moe_model *m, const aimc_matrix *x, char *buf, size_t size);
 

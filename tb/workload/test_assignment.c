@@ -86,6 +86,17 @@ START_TEST(digital_share_with_and_without_embedding)
     ck_assert_uint_eq(st.digital_experts, 16 * 8);
     ck_assert_double_eq_tol(st.digital_share, (attn + router + head + 16 * 8 * expert) / (total - emb), 1e-12);
     aimc_assignment_destroy(a);
+    /* arXiv 2603.02633's share (no router, over everything with the embedding): its published 5.37 % with the
+     * dense modules digital and 28.65 % with 25 % of the experts too */
+    a = assign(&m, AIMC_SETTING_HETEROGENEOUS, 0, false, NULL);
+    aimc_assignment_stats_of(a, &st);
+    ck_assert_double_eq_tol(st.digital_share_paper, (attn + head) / total, 1e-12);
+    ck_assert_double_eq_tol(100 * st.digital_share_paper, 5.37, 0.005);
+    aimc_assignment_destroy(a);
+    a = assign(&m, AIMC_SETTING_HETEROGENEOUS, 0.25, false, scores);
+    aimc_assignment_stats_of(a, &st);
+    ck_assert_double_eq_tol(100 * st.digital_share_paper, 28.65, 0.005);
+    aimc_assignment_destroy(a);
     free(scores);
 }
 END_TEST
