@@ -218,6 +218,7 @@ module tile #(
 
     // The runtime configuration must fit the build (the C side checks it before the run; this catches a
     // testbench that does not).
+`ifndef SYNTHESIS  // simulation-only check (Yosys defines SYNTHESIS)
     always @(posedge clk) begin
         if (rst_n && mvm_start) begin
             assert (cfg_rows >= 16'd1 && 32'(cfg_rows) <= ROWS) else $error("tile: cfg_rows=%0d outside 1..%0d", cfg_rows, ROWS);
@@ -227,6 +228,7 @@ module tile #(
             assert (cfg_mux >= 16'd1) else $error("tile: cfg_mux=0");
         end
     end
+`endif
 
     wire unused_ok = &{1'b0, dac_max_code, dac_range_error};
 endmodule

@@ -92,12 +92,16 @@ static void add_tile_signals(aimc_gtkw *g)
     aimc_gtkw_group_end(g, group);
 }
 
-static int write_layout(const char *trace, char *layout, size_t n, aimc_error *err)
+static int write_layout(const char *trace, const aimc_ledger *ledger, uint32_t period_ps, char *layout, size_t n,
+                        aimc_error *err)
 {
     aimc_layout_path_for(trace, layout, n); /* next to the trace, as <trace without extension>.gtkw */
     char rel[1024];
     aimc_relative_path(layout, trace, rel, sizeof rel);
     aimc_gtkw *g = aimc_gtkw_create(rel);
+    if (!g)
+        return aimc_fail(err, "%s: out of memory for the layout", layout);
+    aimc_gtkw_token_view(g, ledger, period_ps, 0);
     add_tile_signals(g);
     int rc = aimc_gtkw_write(g, layout, err);
     aimc_gtkw_destroy(g);
@@ -300,7 +304,7 @@ static int run(const cosim_args *a, aimc_error *err)
         publish(&record, false, err);
     } else if (a->trace) {
         char layout[1024];
-        if (!(rc = write_layout(a->trace, layout, sizeof layout, err)))
+        if (!(rc = write_layout(a->trace, r.ledger, (uint32_t)chip.clock_period_ps, layout, sizeof layout, err)))
             printf("trace: %s (%s)\nlayout: %s (open with: gtkwave %s)\n", a->trace, aimc_vtile_trace_format(), layout,
                    layout);
     }

@@ -102,6 +102,10 @@ int aimc_chip_layout_write(const char *trace, const aimc_chip_layout_shape *shap
     char rel[1024];
     aimc_relative_path(layout_out, trace, rel, sizeof rel);
     aimc_gtkw *g = aimc_gtkw_create(rel);
+    if (!g)
+        return aimc_fail(err, "%s: out of memory for the layout", layout_out);
+    if (shape->ledger)
+        aimc_gtkw_token_view(g, shape->ledger, shape->clock_period_ps, shape->tokens_per_seq);
     tokens(g, shape->seqs, shape->batch);
     dispatcher(g);
     energy(g, shape->tiles);

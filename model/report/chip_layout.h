@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "core/aimc_error.h"
+#include "core/energy_ledger.h"
 
 /* <trace without its extension>.gtkw */
 void aimc_layout_path_for(const char *trace, char *out, size_t n);
@@ -20,6 +21,9 @@ typedef struct {
     uint32_t tag_bits;    /* a job tag's slot + job bits */
     uint32_t seqs;        /* SEQS: token-marker width */
     uint32_t batch;       /* sequences of the run: one "in token" row each */
+    /* The initial view and token markers (aimc_gtkw_token_view); ledger NULL: none. */
+    const aimc_ledger *ledger;
+    uint32_t clock_period_ps, tokens_per_seq;
 } aimc_chip_layout_shape;
 
 /* Writes the layout beside the trace; its path goes to layout_out. */

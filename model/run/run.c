@@ -325,7 +325,9 @@ static int publish_trace(aimc_run *r, aimc_error *err)
     while ((1u << slot_bits) < AIMC_CHIP_SLOTS)
         slot_bits++;
     aimc_chip_layout_shape shape = {aimc_plan_chip(r->plan)->tile.tiles, AIMC_TILE_TIERS_BUILD,
-                                    slot_bits + AIMC_CHIP_JOB_BITS, AIMC_CHIP_SEQS, r->o.batch};
+                                    slot_bits + AIMC_CHIP_JOB_BITS, AIMC_CHIP_SEQS, r->o.batch,
+                                    r->ledger, (uint32_t)aimc_plan_chip(r->plan)->clock_period_ps,
+                                    tokens_per_sequence(r)};
     size_t n = strlen(trace) + 16;
     if (!(r->layout = malloc(n)))
         return aimc_fail(err, "run: out of memory");
