@@ -53,7 +53,7 @@ def open_in_gtkwave(display, cwd, layout, tcl):
     p = subprocess.run(["gtkwave", "-S", tcl, layout], cwd=cwd, env=env, capture_output=True, text=True,
                        timeout=180)
     out = p.stdout + p.stderr
-    got = dict(re.findall(r"^AIMC (\S+?)=(.*)$", out, re.M))
+    got = dict(re.findall(r"^AIMC ([^=]+)=(.*)$", out, re.M))
     if p.returncode != 0 or "dumpfile" not in got:
         fail("gtkwave %s (from %s) exit %d, could not load the dumpfile:\n%s" % (layout, cwd, p.returncode, out))
     return got
