@@ -237,6 +237,23 @@ static void point_options(const aimc_sweep_dir *d, json_object *p, char *model, 
     *gpu = json_object_get_string(opt(run, "gpu"));
 }
 
+/* The error line without the sweep folder's own path, so the table reads the same wherever the folder was named
+ * from (relative, absolute, another machine's mount). */
+static void strip_dir(const aimc_sweep_dir *d, const char *error, char *out, size_t size)
+{
+    char prefix[sizeof d->path + 1];
+    snprintf(prefix, sizeof prefix, "%s/", d->path);
+    size_t plen = strlen(prefix), n = 0;
+    for (const char *p = error; *p && n + 1 < size;) {
+        if (strncmp(p, prefix, plen) == 0) {
+            p += plen;
+            continue;
+        }
+        out[n++] = *p++;
+    }
+    out[n] = '\0';
+}
+
 /* Writes the result; the earlier failures of the point (when retried) are kept in it. */
 static int write_result(const aimc_sweep_dir *d, size_t i, const char *status, const char *error, double wall,
                         json_object *report, aimc_error *err)
@@ -257,8 +274,11 @@ static int write_result(const aimc_sweep_dir *d, size_t i, const char *status, c
     json_object_object_add(r, "id", json_object_new_string(aimc_sweep_dir_point_id(d, i)));
     json_object_object_add(r, "axes", json_object_get(opt(p, "axes")));
     json_object_object_add(r, "status", json_object_new_string(status));
-    if (error)
-        json_object_object_add(r, "error", json_object_new_string(error));
+    if (error) {
+        char clean[1024];
+        strip_dir(d, error, clean, sizeof clean);
+        json_object_object_add(r, "error", json_object_new_string(clean));
+    }
     json_object_object_add(r, "attempts", json_object_new_int64(attempts));
     if (json_object_array_length(previous))
         json_object_object_add(r, "previous_errors", previous);

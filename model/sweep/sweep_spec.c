@@ -151,7 +151,7 @@ typedef enum { AXIS_CHIP_FIELD, AXIS_MODEL_FIELD, AXIS_RUN, AXIS_CHIP, AXIS_MODE
 
 typedef struct {
     char path[128];      /* as written: "chip.tile.tiers" */
-    char where[48];      /* its place in the spec: "axes[1].zip[0]" */
+    char where[64];      /* its place in the spec: "axes[1].zip[0]" */
     axis_kind kind;
     const char *field;   /* path without its prefix ("tile.tiers", "batch") */
     const run_opt *opt;  /* AXIS_RUN */
@@ -554,7 +554,7 @@ static int parse_axes(aimc_sweep *s, json_object *axes, aimc_error *err)
         return aimc_fail_field(err, file, "axes", "a non-empty array of axes");
     for (size_t i = 0; i < json_object_array_length(axes); i++) {
         json_object *a = json_object_array_get_idx(axes, i), *zip;
-        char where[48];
+        char where[32];
         snprintf(where, sizeof where, "axes[%zu]", i);
         group *g = &s->groups[s->ngroups++];
         g->first = s->naxes;
@@ -566,13 +566,13 @@ static int parse_axes(aimc_sweep *s, json_object *axes, aimc_error *err)
             if (!json_object_is_type(zip, json_type_array) || json_object_array_length(zip) == 0)
                 return aimc_fail_field(err, file, f, "a non-empty array of axes advancing together");
             for (size_t k = 0; k < json_object_array_length(zip); k++) {
-                char w[48];
-                snprintf(w, sizeof w, "%s.zip[%zu]", where, k);
+                char w[64];
+                snprintf(w, sizeof w, "%.24s.zip[%zu]", where, k);
                 if (parse_axis(s, json_object_array_get_idx(zip, k), w, err))
                     return -1;
                 size_t len = json_object_array_length(s->axes[s->naxes - 1].values);
                 if (k > 0 && len != g->len) {
-                    snprintf(w, sizeof w, "%s.zip[%zu].values", where, k);
+                    snprintf(w, sizeof w, "%.24s.zip[%zu].values", where, k);
                     return aimc_fail_field(err, file, w, "%zu values (as zip[0]: zipped axes advance together), "
                                                          "found %zu", g->len, len);
                 }
@@ -618,7 +618,7 @@ static int parse_base(aimc_sweep *s, json_object *base, aimc_error *err)
     if (!json_object_is_type(run, json_type_object))
         return aimc_fail_field(err, file, "base.run", "an object of run options, found %s", type_name(run));
     json_object_object_foreach(run, key, val) {
-        char f[96], why[600];
+        char f[96], why[1024];
         snprintf(f, sizeof f, "base.run.%s", key);
         const run_opt *o = find_run_opt(key);
         if (!o)
@@ -678,7 +678,7 @@ static int check_values(aimc_sweep *s, aimc_error *err)
             for (size_t a = gr->first; a < gr->first + gr->n; a++)
                 value[a] = json_object_array_get_idx(s->axes[a].values, j);
             resolved r;
-            char why[700];
+            char why[1024];
             size_t bad;
             int rc = resolve(s, value, &r, why, sizeof why, &bad);
             const char *reason = rc ? why : validate(s, &r);
@@ -725,7 +725,7 @@ static int build_points(aimc_sweep *s, aimc_error *err)
             for (size_t a = s->groups[g].first; a < s->groups[g].first + s->groups[g].n; a++)
                 value[a] = json_object_array_get_idx(s->axes[a].values, pos[g]);
         resolved r;
-        char why[700];
+        char why[1024];
         size_t bad;
         if (resolve(s, value, &r, why, sizeof why, &bad)) { /* every value passed alone: cannot happen */
             resolved_free(&r);
@@ -789,7 +789,7 @@ aimc_sweep *aimc_sweep_load(const char *spec_path, aimc_error *err)
         /* the base itself */
         json_object *none[MAX_AXES] = {0};
         resolved r;
-        char why[700];
+        char why[1024];
         size_t bad_axis;
         rc = resolve(s, none, &r, why, sizeof why, &bad_axis);
         const char *reason = rc ? why : validate(s, &r);

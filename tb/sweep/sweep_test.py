@@ -400,7 +400,7 @@ def slurm_sweep(slurm):
     check(job is not None, "no pending array task %d to cancel" % (tasks - 1))
     # cancel the last array task, and a running one if there is one (killed mid-point)
     running = [l.split() for l in slurm.run(["squeue", "-h", "-r", "-t", "R", "-o", "%A %i"]).split("\n") if l]
-    cancel = ["%s" % job] + (["%s" % running[0][1]] if running else [])
+    cancel = ["%s_%d" % (job, tasks - 1)] + ([running[0][1]] if running else [])
     subprocess.run(["scancel"] + cancel, env=slurm.env, check=True)
     out, err = run.communicate(timeout=300)
     check(run.returncode == 1 and "unfinished" in err, "the cancelled sweep: exit %d\n%s%s" % (run.returncode, out, err))
@@ -411,10 +411,10 @@ def slurm_sweep(slurm):
     for p in done:  # no corrupt result: every one parses and is complete
         with open(os.path.join(d, "points", p["id"] + ".json")) as f:
             r = json.load(f)
-        check(r["status"] == "ok" and "summary" in r["report"], "point %d: result %s" % (p["index"], r["status"]))
-    print("ok: array job %s of %d tasks, task %s cancelled%s: %d of %d points done, every result whole" %
-          (job.split("_")[0], tasks, job, " and running task %s" % running[0][1] if running else "", len(done),
-           len(pending)))
+        check(r["status"] == "infeasible" if p["axes"]["chip.tile.tiles"] == 1 else
+              r["status"] == "ok" and "summary" in r["report"], "point %d: result %s" % (p["index"], r["status"]))
+    print("ok: array job %s of %d tasks, %s cancelled: %d of %d points done, every result whole" %
+          (job, tasks, " and ".join(cancel), len(done), len(pending)))
     p = subprocess.run([AIMC3D, "sweep", "run", d, "--backend", "slurm", "--chunk", "3", "--wait"], env=slurm.env,
                        capture_output=True, text=True)
     check(p.returncode == 0, "the re-run: exit %d\n%s%s" % (p.returncode, p.stdout, p.stderr))
