@@ -227,6 +227,7 @@ int aimc_sweep_run_parallel(const aimc_sweep_dir *d, const size_t *idx, size_t n
     int fd[2];
     if (pipe(fd) != 0)
         return aimc_fail(err, "sweep run --backend parallel: pipe: %s", strerror(errno));
+    fcntl(fd[1], F_SETFD, FD_CLOEXEC); /* parallel must see the list end: only this process holds the write end */
     char *argv[24];
     size_t a = 0;
     argv[a++] = "parallel";
