@@ -29,7 +29,8 @@ int aimc_bench_demo(const char *bench, const char *engine, uint32_t tiles, const
         aimc_run_counters c;
         aimc_run_counters_of(r, &c);
         *out = (aimc_bench_demo_result){aimc_run_figures_get(r)->cycles, aimc_run_figures_get(r)->tokens,
-                                        c.tier_mvms, c.decode_wall_s, c.decode_cpu_s};
+                                        aimc_stats_value(aimc_run_stats(r), "tier_mvms"), c.decode_wall_s,
+                                        c.decode_cpu_s};
         if (trace) {
             remove(trace);
             remove(aimc_run_layout_path(r));

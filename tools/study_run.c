@@ -16,10 +16,11 @@ static void collect(const aimc_plan *p, const aimc_run *run, aimc_point_result *
     r->fig = *aimc_run_figures_get(run);
     for (int k = 0; k < AIMC_E_COUNT; k++)
         r->energy[k] = aimc_ledger_chip_energy(aimc_run_ledger(run), (aimc_energy_component)k);
-    r->tier_mvms = c.tier_mvms;
-    r->tier_switches = c.tier_switches;
+    const aimc_stats *stats = aimc_run_stats(run);
+    r->tier_mvms = aimc_stats_value(stats, "tier_mvms");
+    r->tier_switches = aimc_stats_value(stats, "tier_switches");
     r->ott_conflict_cycles = c.ott_conflict_cycles;
-    r->dram_busy_cycles = c.dram_busy_cycles;
+    r->dram_busy_cycles = aimc_stats_value(stats, "dram_busy_cycles");
     r->mean_latency_ns = c.mean_latency_ns;
     r->decode_wall_s = c.decode_wall_s;
     r->decode_cpu_s = c.decode_cpu_s;

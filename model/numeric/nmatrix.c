@@ -60,6 +60,17 @@ aimc_nmatrix *aimc_nmatrix_digital(float *w, uint32_t out_dim, uint32_t in_dim, 
     return m;
 }
 
+/* The per-call buffers, sized for m->cap tokens by reserve. */
+static void free_scratch(aimc_nmatrix *m)
+{
+    free(m->u);
+    free(m->u2);
+    free(m->mean);
+    free(m->vv);
+    free(m->an);
+    free(m->codes);
+}
+
 void aimc_nmatrix_destroy(aimc_nmatrix *m)
 {
     if (!m)
@@ -73,12 +84,7 @@ void aimc_nmatrix_destroy(aimc_nmatrix *m)
     free(m->w_eff);
     free(m->var);
     free(m->w_max);
-    free(m->u);
-    free(m->u2);
-    free(m->mean);
-    free(m->vv);
-    free(m->an);
-    free(m->codes);
+    free_scratch(m);
     free(m);
 }
 
@@ -204,12 +210,7 @@ static int reserve(aimc_nmatrix *m, size_t n)
     if (n <= m->cap)
         return 0;
     const size_t in = m->in_dim, out = m->out_dim;
-    free(m->u);
-    free(m->u2);
-    free(m->mean);
-    free(m->vv);
-    free(m->an);
-    free(m->codes);
+    free_scratch(m);
     m->u = malloc(n * in * sizeof *m->u);
     m->u2 = m->var ? malloc(n * in * sizeof *m->u2) : NULL;
     m->mean = m->fast ? NULL : malloc(n * out * sizeof *m->mean);

@@ -252,11 +252,6 @@ static int take_counters(aimc_run *r)
         return -1;
     const aimc_backend_stats *st = aimc_mvm_backend_stats(r->backend);
     aimc_run_counters *c = &r->counters;
-    c->groups = aimc_stats_value(r->stats, "groups");
-    c->tier_mvms = aimc_stats_value(r->stats, "tier_mvms");
-    c->tier_switches = aimc_stats_value(r->stats, "tier_switches");
-    c->digital_ops = aimc_stats_value(r->stats, "digital_ops");
-    c->dram_busy_cycles = aimc_stats_value(r->stats, "dram_busy_cycles");
     for (uint32_t t = 0; t < aimc_plan_engine_chip(r->plan)->tile.tiles; t++)
         c->ott_conflict_cycles += st->conflict_cycles[t];
     double latency = 0;

@@ -67,9 +67,10 @@ const aimc_gpu_comparison *aimc_run_gpu(const aimc_run *r);
 void aimc_run_checks(const aimc_run *r, aimc_mvm_backend_checks *out);
 /* Whether the checks failed (a verification failure, not bad input). */
 bool aimc_run_checks_failed(const aimc_mvm_backend_checks *c);
-/* Run counters: analog groups, tier MVMs and switches, digital ops, DRAM busy cycles, OTT conflict cycles. */
+/* What a run measures beside its registered counters (aimc_run_stats): OTT conflict cycles over all tiles, the
+ * mean token latency, and the decode's own wall and CPU time. */
 typedef struct {
-    uint64_t groups, tier_mvms, tier_switches, digital_ops, dram_busy_cycles, ott_conflict_cycles;
+    uint64_t ott_conflict_cycles;
     double mean_latency_ns;  /* mean over tokens of end - start */
     double decode_wall_s, decode_cpu_s;
 } aimc_run_counters;
