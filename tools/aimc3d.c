@@ -16,6 +16,7 @@ static const subcommand subcommands[] = {
     {"map", aimc_cli_map, "assign a model's matrices analog/digital and map them onto the chip's tiles and tiers"},
     {"study", aimc_cli_study, "run a published study on the fast engine: tables, plots (study 3d-moe)"},
     {"eval", aimc_cli_eval, "perplexity of a MoE checkpoint on a token file, matrices digital or through the analog tiers"},
+    {"sweep", aimc_cli_sweep, "design-space sweeps: plan a spec, run it (local, GNU parallel, Slurm), collect tables"},
     {"model", aimc_cli_model, "show a model's shape and parameter counts (model show M), list presets (model list)"},
 };
 

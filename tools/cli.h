@@ -34,5 +34,6 @@ int aimc_cli_map(int argc, char **argv);
 int aimc_cli_model(int argc, char **argv);
 int aimc_cli_study(int argc, char **argv);
 int aimc_cli_study_heterogeneous(int argc, char **argv); /* aimc3d study heterogeneous */
+int aimc_cli_sweep(int argc, char **argv);
 
 #endif

@@ -48,38 +48,44 @@ static int load_tile(json_object *root, const char *file, aimc_chip_config *cfg,
     return 0;
 }
 
-int aimc_chip_config_load(const char *name_or_path, aimc_chip_config *cfg, aimc_error *err)
+int aimc_chip_config_from_json(json_object *root, const char *path, aimc_chip_config *cfg, aimc_error *err)
 {
     memset(cfg, 0, sizeof *cfg);
-    aimc_preset_path("chips", name_or_path, cfg->path, sizeof cfg->path);
-    json_object *root = aimc_json_load_file(cfg->path, err);
-    if (!root)
-        return -1;
+    snprintf(cfg->path, sizeof cfg->path, "%s", path);
     aimc_json_where top = {cfg->path, ""};
     const char *format, *name;
     double period;
-    int rc = -1;
+    if (!json_object_is_type(root, json_type_object))
+        return aimc_fail(err, "%s: expected a JSON object at the top level", cfg->path);
     if (aimc_json_get_string(root, top, "format", &format, err))
-        goto out;
-    if (strcmp(format, "aimc3d-chip/1") != 0) {
-        aimc_fail_field(err, cfg->path, "format", "\"aimc3d-chip/1\", found \"%s\"", format);
-        goto out;
-    }
+        return -1;
+    if (strcmp(format, "aimc3d-chip/1") != 0)
+        return aimc_fail_field(err, cfg->path, "format", "\"aimc3d-chip/1\", found \"%s\"", format);
     if (aimc_json_get_string(root, top, "name", &name, err) ||
         aimc_json_get_param(root, top, "clock_period_ps", 1, 1e6, &period, NULL, err) ||
         load_tile(root, cfg->path, cfg, err) ||
         aimc_periphery_config_load(root, cfg->path, cfg->tile.rows, cfg->tile.cols, &cfg->periphery, err) ||
         aimc_system_config_load(root, cfg->path, &cfg->system, err) ||
         aimc_digital_expert_config_load(root, cfg->path, &cfg->digital_expert, err))
-        goto out;
-    if (period != (double)(long)period) {
-        aimc_fail_field(err, cfg->path, "clock_period_ps.value", "a whole number of picoseconds, found %g", period);
-        goto out;
-    }
+        return -1;
+    if (period != (double)(long)period)
+        return aimc_fail_field(err, cfg->path, "clock_period_ps.value", "a whole number of picoseconds, found %g",
+                               period);
     snprintf(cfg->name, sizeof cfg->name, "%s", name);
     cfg->clock_period_ps = period;
-    rc = 0;
-out:
+    return 0;
+}
+
+int aimc_chip_config_load(const char *name_or_path, aimc_chip_config *cfg, aimc_error *err)
+{
+    char path[sizeof cfg->path];
+    aimc_preset_path("chips", name_or_path, path, sizeof path);
+    json_object *root = aimc_json_load_file(path, err);
+    if (!root) {
+        memset(cfg, 0, sizeof *cfg);
+        return -1;
+    }
+    int rc = aimc_chip_config_from_json(root, path, cfg, err);
     json_object_put(root);
     return rc;
 }

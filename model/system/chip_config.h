@@ -4,6 +4,7 @@
 #ifndef AIMC_CHIP_CONFIG_H
 #define AIMC_CHIP_CONFIG_H
 
+#include <json-c/json.h>
 #include <stdint.h>
 
 #include "analog/periphery_config.h"
@@ -33,6 +34,9 @@ typedef struct {
 /* Loads a preset by name (looked up in the presets folder) or by path (anything containing '/' or ending
  * in .json).  Returns 0, or -1 with one error line naming the file and field. */
 int aimc_chip_config_load(const char *name_or_path, aimc_chip_config *cfg, aimc_error *err);
+/* The same from an already parsed preset (a sweep edits fields before the chip validates them); path names the
+ * source in messages and in cfg->path. */
+int aimc_chip_config_from_json(json_object *root, const char *path, aimc_chip_config *cfg, aimc_error *err);
 
 /* The folder presets are looked up in: $AIMC3D_PRESETS, else the source tree's model/presets. */
 const char *aimc_presets_dir(void);
