@@ -10,6 +10,7 @@
 #include "core/json_config.h"
 #include "core/output_file.h"
 #include "engine/cosim_tile.h"
+#include "engine/switching_activity.h"
 #include "engine/tile_cost.h"
 #include "report/chip_layout.h"
 #include "report/energy_report.h"
@@ -18,7 +19,7 @@
 #include "system/chip_config.h"
 
 typedef struct {
-    const char *chip, *trace, *report, *csv, *record, *dac_mode;
+    const char *chip, *trace, *report, *csv, *record, *dac_mode, *saif;
     long tiers, switch_cycles, tokens, mvms_per_token, seed;
     long b_in, b_out, mux, integrate_cycles; /* -1: the preset's */
     double stay, valid;
@@ -174,10 +175,10 @@ static void print_summary(const aimc_chip_config *chip, const aimc_cosim_tile_re
 
 static int check_outputs(const cosim_args *a, aimc_error *err)
 {
-    const char *paths[] = {a->report, a->csv, a->record};
+    const char *paths[] = {a->report, a->csv, a->record, a->saif};
     if (a->trace && aimc_trace_outputs_check_writable(a->trace, err))
         return -1;
-    return aimc_outputs_check_writable(paths, 3, err);
+    return aimc_outputs_check_writable(paths, 4, err);
 }
 
 static int write_outputs(const cosim_args *a, const aimc_chip_config *chip, const aimc_cosim_tile_options *o,
@@ -236,6 +237,18 @@ static int publish(staged_file *f, bool ok, aimc_error *err)
     return rename(f->temp, f->path) == 0 ? 0 : aimc_fail(err, "%s: cannot write output", f->path);
 }
 
+/* The tile's switching activity over the whole run, from its finished waveform. */
+static int write_saif(const cosim_args *a, const char *trace, const aimc_chip_config *chip, aimc_error *err)
+{
+    aimc_activity_summary s;
+    if (aimc_activity_trace_to_saif(trace, aimc_vtile_trace_format(), a->saif, "tile", 0, 0,
+                                    (uint64_t)chip->clock_period_ps / 2, &s, err))
+        return -1;
+    printf("saif: %s (SAIF 2.0: %" PRIu64 " nets, %" PRIu64 " bits, %" PRIu64 " toggles over %" PRIu64 " ps)\n",
+           a->saif, s.nets, s.bits, s.toggles, s.end - s.begin);
+    return 0;
+}
+
 static void options_from_args(const cosim_args *a, aimc_cosim_tile_options *o)
 {
     aimc_cosim_tile_defaults(o);
@@ -286,22 +299,36 @@ static int run(const cosim_args *a, aimc_error *err)
     aimc_cosim_tile_options o;
     options_from_args(a, &o);
     staged_file trace, record;
+    char private_trace[1100] = ""; /* a SAIF without --trace is read from a waveform of its own */
     o.trace_path = stage(&trace, a->trace);
+    if (a->saif && !a->trace) {
+        snprintf(private_trace, sizeof private_trace, "%s.trace.tmp.%ld", a->saif, (long)getpid());
+        o.trace_path = private_trace;
+    }
     o.record_path = stage(&record, a->record);
     aimc_cosim_tile_result r;
     if (aimc_cosim_tile_run(&chip, &o, &r, err)) {
         publish(&trace, false, err);
         publish(&record, false, err);
+        if (private_trace[0])
+            remove(private_trace);
         return -1;
     }
     uint32_t tiers = o.tiers ? o.tiers : chip.tile.tiers;
     print_summary(&chip, &r, o.tokens);
     int rc = write_outputs(a, &chip, &o, &r, tiers, err);
+    bool saif_written = false;
+    if (!rc && a->saif)
+        saif_written = !(rc = write_saif(a, o.trace_path, &chip, err));
+    if (private_trace[0])
+        remove(private_trace);
     rc = rc ? rc : publish(&record, true, err);
     rc = rc ? rc : publish(&trace, true, err);
     if (rc) {
         publish(&trace, false, err);
         publish(&record, false, err);
+        if (saif_written)
+            remove(a->saif);
     } else if (a->trace) {
         char layout[1024];
         if (!(rc = write_layout(a->trace, r.ledger, (uint32_t)chip.clock_period_ps, layout, sizeof layout, err)))
@@ -341,6 +368,7 @@ int aimc_cli_cosim(int argc, char **argv)
         {"--report", CLI_STRING, &a.report, 0, 0, "per-token energy report, JSON"},
         {"--csv", CLI_STRING, &a.csv, 0, 0, "per-token energy table, CSV"},
         {"--record", CLI_STRING, &a.record, 0, 0, "every cycle's inputs and RTL outputs, for replay (iverilog)"},
+        {"--saif", CLI_STRING, &a.saif, 0, 0, "switching activity per net of the whole run, SAIF 2.0 (from the waveform)"},
         {"--no-numeric", CLI_FLAG, &a.no_numeric, 0, 0, "timing and energy only: seeded activation codes, comparators 0"},
         {"--ideal", CLI_FLAG, &a.ideal, 0, 0, "every analog non-ideality off (outputs = the quantized product)"},
         {"--no-check", CLI_FLAG, &a.no_check, 0, 0, "skip the scoreboards (for benchmarks)"},

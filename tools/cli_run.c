@@ -15,7 +15,7 @@
 
 typedef struct {
     aimc_plan_args plan;
-    const char *engine, *routing, *trace, *report, *csv, *gpu, *record, *routing_record;
+    const char *engine, *routing, *trace, *report, *csv, *gpu, *record, *routing_record, *saif, *saif_window;
     long tokens, batch, prompt;
     double zipf, partner, gpu_weight_bytes;
     bool prefill, per_layer;
@@ -37,12 +37,16 @@ static int check_flags(const run_args *a, aimc_routing_mode mode, aimc_error *er
         return aimc_fail(err, "run --record: only the cosim engine records the RTL's stimulus");
     if (a->trace && !cosim)
         return aimc_fail(err, "run --trace: only the cosim engine writes waveforms");
+    if (a->saif && !cosim)
+        return aimc_fail(err, "run --saif: only the cosim engine has switching activity (its waveform)");
+    if (a->saif_window && !a->saif)
+        return aimc_fail(err, "run --saif-window: expected --saif FILE too");
     if (mode == AIMC_ROUTE_REPLAY && !a->plan.trace)
         return aimc_fail(err, "run --routing replay: expected --routing-trace FILE");
     if (mode == AIMC_ROUTE_COMPUTED && !a->plan.weights)
         return aimc_fail(err, "run --routing computed: expected --weights FILE (the router weights: the model's "
                               "safetensors file or folder)");
-    const char *paths[] = {a->trace, a->report, a->csv, a->record, a->routing_record};
+    const char *paths[] = {a->trace, a->report, a->csv, a->record, a->routing_record, a->saif};
     for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
         if (paths[i] && aimc_output_check_writable(paths[i], err))
             return -1;
@@ -95,6 +99,22 @@ static int write_reports(const run_args *a, const aimc_plan *p, const aimc_run *
     return 0;
 }
 
+/* --saif-window BEGIN:END, run cycles; END may be empty (to the run's end). */
+static int parse_saif_window(const char *text, aimc_run_options *o, aimc_error *err)
+{
+    unsigned long long begin, end = 0;
+    int n = 0;
+    if (!text)
+        return 0;
+    if (!((sscanf(text, "%llu:%llu%n", &begin, &end, &n) == 2 && (size_t)n == strlen(text) && end > begin) ||
+          (sscanf(text, "%llu:%n", &begin, &n) == 1 && (size_t)n == strlen(text))))
+        return aimc_fail(err, "run --saif-window: expected BEGIN:END run cycles with END > BEGIN (or BEGIN: for the "
+                              "rest of the run), found \"%s\"", text);
+    o->saif_begin_cycle = begin;
+    o->saif_end_cycle = end;
+    return 0;
+}
+
 static void print_outputs(const run_args *a, const aimc_run *run)
 {
     if (a->trace) {
@@ -105,6 +125,13 @@ static void print_outputs(const run_args *a, const aimc_run *run)
     }
     if (a->record)
         printf("record: %s\n", a->record);
+    if (a->saif) {
+        aimc_run_activity s;
+        aimc_run_activity_of(run, &s);
+        printf("saif: %s (SAIF 2.0: %llu nets, %llu bits, %llu toggles; window from trace time [%llu, %llu) ps)\n",
+               a->saif, (unsigned long long)s.nets, (unsigned long long)s.bits, (unsigned long long)s.toggles,
+               (unsigned long long)s.begin_ps, (unsigned long long)s.end_ps);
+    }
     if (a->routing_record)
         printf("routing trace: %s\n", a->routing_record);
 }
@@ -115,7 +142,8 @@ static int run(const run_args *a, aimc_error *err)
     aimc_run_options_defaults(&o);
     aimc_gpu_config gpu;
     if (aimc_routing_mode_parse(a->routing, "command line", "--routing", &o.routing, err) ||
-        check_flags(a, o.routing, err) || aimc_gpu_config_load(a->gpu, &gpu, err))
+        check_flags(a, o.routing, err) || parse_saif_window(a->saif_window, &o, err) ||
+        aimc_gpu_config_load(a->gpu, &gpu, err))
         return -1;
     aimc_progress progress;
     o.engine = a->engine;
@@ -128,6 +156,7 @@ static int run(const run_args *a, aimc_error *err)
     o.per_layer = a->per_layer;
     o.trace_path = a->trace;
     o.record_path = a->record;
+    o.saif_path = a->saif;
     o.routing_record_path = a->routing_record;
     o.gpu = &gpu;
     o.gpu_weight_bytes = a->gpu_weight_bytes;
@@ -188,6 +217,8 @@ int aimc_cli_run(int argc, char **argv)
          "GPU weight bytes per parameter (default 2, BF16)"},
         {"--trace", CLI_STRING, &a.trace, 0, 0, "waveform (cosim engine); a .gtkw layout goes beside it"},
         {"--record", CLI_STRING, &a.record, 0, 0, "stimulus record (cosim engine), for replay under iverilog"},
+        {"--saif", CLI_STRING, &a.saif, 0, 0, "switching activity per net, SAIF 2.0 (cosim engine; from its waveform)"},
+        {"--saif-window", CLI_STRING, &a.saif_window, 0, 0, "BEGIN:END run cycles the SAIF covers (default: the whole run)"},
         {"--report", CLI_STRING, &a.report, 0, 0, "per-token energy annotation, JSON"},
         {"--csv", CLI_STRING, &a.csv, 0, 0, "per-token table, CSV"},
         {"--per-layer", CLI_FLAG, &a.per_layer, 0, 0, "break each token's energy down by layer"},

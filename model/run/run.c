@@ -12,6 +12,7 @@
 #include "params/chip_params.h"
 #include "report/chip_layout.h"
 #include "report/energy_report.h"
+#include "engine/switching_activity.h"
 #include "report/trace_stamp.h"
 #include "workload/matrices.h"
 
@@ -35,6 +36,8 @@ struct aimc_run {
     aimc_gpu_comparison gpu;
     /* outputs: written under temporary names, published by finish */
     char *trace_tmp, *record_tmp, *layout;
+    aimc_run_activity activity;
+    bool saif_written; /* removed again when a later output fails */
 };
 
 void aimc_run_options_defaults(aimc_run_options *o)
@@ -167,28 +170,34 @@ static int check_options(const aimc_run *r, aimc_error *err)
     if (cosim && o->batch > AIMC_CHIP_SEQS)
         return aimc_fail(err, "run: batch: expected at most %u with the cosim engine (the chip's token-marker ports; "
                               "the fast engine has no limit), found %u", AIMC_CHIP_SEQS, o->batch);
-    if (!cosim && (o->trace_path || o->record_path))
-        return aimc_fail(err, "run: %s: only the cosim engine %s", o->trace_path ? "trace" : "record",
-                         o->trace_path ? "writes waveforms" : "records the RTL's stimulus");
-    const char *paths[] = {o->record_path, o->routing_record_path};
+    if (!cosim && (o->trace_path || o->record_path || o->saif_path))
+        return aimc_fail(err, "run: %s: only the cosim engine %s",
+                         o->trace_path ? "trace" : o->record_path ? "record" : "SAIF",
+                         o->record_path && !o->trace_path ? "records the RTL's stimulus" : "writes waveforms");
+    if (o->saif_end_cycle && o->saif_end_cycle <= o->saif_begin_cycle)
+        return aimc_fail(err, "run: SAIF window: expected its end cycle (%llu) after its begin cycle (%llu)",
+                         (unsigned long long)o->saif_end_cycle, (unsigned long long)o->saif_begin_cycle);
+    const char *paths[] = {o->record_path, o->routing_record_path, o->saif_path};
     if (o->trace_path && aimc_trace_outputs_check_writable(o->trace_path, err))
         return -1;
-    return aimc_outputs_check_writable(paths, 2, err);
+    return aimc_outputs_check_writable(paths, 3, err);
 }
 
-static char *temp_name(const char *path)
+static char *temp_name(const char *path, const char *what)
 {
-    size_t n = strlen(path) + 32;
+    size_t n = strlen(path) + strlen(what) + 32;
     char *t = malloc(n);
     if (t)
-        snprintf(t, n, "%s.tmp.%ld", path, (long)getpid());
+        snprintf(t, n, "%s%s.tmp.%ld", path, what, (long)getpid());
     return t;
 }
 
 static int make_backend(aimc_run *r, aimc_error *err)
 {
-    if ((r->o.trace_path && !(r->trace_tmp = temp_name(r->o.trace_path))) ||
-        (r->o.record_path && !(r->record_tmp = temp_name(r->o.record_path))))
+    /* a SAIF without a published waveform is read from a private one beside it */
+    const char *trace = r->o.trace_path ? r->o.trace_path : r->o.saif_path;
+    if ((trace && !(r->trace_tmp = temp_name(trace, r->o.trace_path ? "" : ".trace"))) ||
+        (r->o.record_path && !(r->record_tmp = temp_name(r->o.record_path, ""))))
         return aimc_fail(err, "run: out of memory");
     aimc_mvm_backend_params p = {aimc_plan_engine_chip(r->plan), aimc_plan_dispatch_table(r->plan),
                                  aimc_plan_options_of(r->plan)->seed, r->ledger, r->trace_tmp, r->record_tmp};
@@ -307,6 +316,9 @@ static void remove_outputs(aimc_run *r)
         remove(r->trace_tmp);
     if (r->record_tmp)
         remove(r->record_tmp);
+    if (r->saif_written)
+        remove(r->o.saif_path);
+    r->saif_written = false;
 }
 
 static int publish_trace(aimc_run *r, aimc_error *err)
@@ -329,13 +341,32 @@ static int publish_trace(aimc_run *r, aimc_error *err)
     return aimc_chip_layout_write(trace, &shape, r->layout, n, err);
 }
 
+/* The SAIF of the finished waveform: run cycle c is trace time (setup + c) x period. */
+static int write_activity(aimc_run *r, aimc_error *err)
+{
+    uint64_t period = (uint64_t)aimc_plan_chip(r->plan)->clock_period_ps, cycle0 = r->checks.setup_cycles * period;
+    const aimc_run_options *o = &r->o;
+    aimc_activity_summary s;
+    if (aimc_activity_trace_to_saif(r->trace_tmp, r->checks.trace_format, o->saif_path, "chip",
+                                    cycle0 + o->saif_begin_cycle * period,
+                                    o->saif_end_cycle ? cycle0 + o->saif_end_cycle * period : 0, period / 2, &s, err))
+        return -1;
+    r->activity = (aimc_run_activity){s.nets, s.bits, s.toggles, s.begin, s.end};
+    r->saif_written = true;
+    return 0;
+}
+
 int aimc_run_finish(aimc_run *r, aimc_error *err)
 {
     aimc_mvm_backend_destroy(r->backend); /* closes the trace and the record */
     r->backend = NULL;
     int rc = r->decoded ? 0 : aimc_fail(err, "run: finish before decode");
+    if (!rc && r->o.saif_path)
+        rc = write_activity(r, err);
     if (!rc && r->o.trace_path)
         rc = publish_trace(r, err);
+    else if (r->trace_tmp)
+        remove(r->trace_tmp); /* the private waveform of a SAIF, or a failed run's */
     if (!rc && r->o.record_path && rename(r->record_tmp, r->o.record_path) != 0)
         rc = aimc_fail(err, "%s: cannot write the stimulus record", r->o.record_path);
     if (!rc && r->o.routing_record_path)
@@ -347,6 +378,8 @@ int aimc_run_finish(aimc_run *r, aimc_error *err)
     r->trace_tmp = r->record_tmp = NULL;
     return rc;
 }
+
+void aimc_run_activity_of(const aimc_run *r, aimc_run_activity *out) { *out = r->activity; }
 
 void aimc_run_destroy(aimc_run *r)
 {

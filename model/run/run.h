@@ -37,6 +37,10 @@ typedef struct {
     const char *trace_path;  /* cosim waveform (a .gtkw layout goes beside it), or NULL */
     const char *record_path; /* cosim stimulus record, or NULL */
     const char *routing_record_path; /* the routes the run took, as a routing trace, or NULL */
+    /* Cosim switching activity (SAIF 2.0, from the run's waveform: a private one when trace_path is NULL), or
+     * NULL; counted over run cycles [saif_begin_cycle, saif_end_cycle), end 0: to the run's end. */
+    const char *saif_path;
+    uint64_t saif_begin_cycle, saif_end_cycle;
     const aimc_gpu_config *gpu;      /* the GPU baseline, or NULL for none */
     double gpu_weight_bytes;         /* GPU weight bytes per parameter (<= 0: the preset's) */
     /* Called (when not NULL) after each finished token with the tokens done so far and the current cycle. */
@@ -55,7 +59,7 @@ typedef struct aimc_run aimc_run;
 aimc_run *aimc_run_create(const aimc_plan *plan, const aimc_run_options *o, aimc_error *err);
 int aimc_run_decode(aimc_run *r, aimc_error *err);
 /* Closes the backend (the waveform is complete only then) and publishes the trace with its layout, the
- * stimulus record and the routing record under their names; on failure nothing is left under them. */
+ * stimulus record, the routing record and the SAIF under their names; on failure nothing is left under them. */
 int aimc_run_finish(aimc_run *r, aimc_error *err);
 void aimc_run_destroy(aimc_run *r);
 
@@ -79,6 +83,12 @@ void aimc_run_counters_of(const aimc_run *r, aimc_run_counters *out);
 const aimc_stats *aimc_run_stats(const aimc_run *r);
 /* The whole report (format aimc3d-energy/1, docs/engines.md); a new object the caller puts. */
 json_object *aimc_run_report(const aimc_run *r);
+/* After finish, with saif_path: what the SAIF holds and the window in trace time it covers. */
+typedef struct {
+    uint64_t nets, bits, toggles;
+    uint64_t begin_ps, end_ps;
+} aimc_run_activity;
+void aimc_run_activity_of(const aimc_run *r, aimc_run_activity *out);
 /* The published trace's layout path ("" without a trace), after finish. */
 const char *aimc_run_layout_path(const aimc_run *r);
 
