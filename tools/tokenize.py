@@ -22,6 +22,12 @@ def load(name):
         return lambda text: tok.encode(text, add_special_tokens=False).ids
 
 
+def write_binary(path, ids):
+    """The binary token file: little-endian uint32 ids, nothing else (also used by tools/fixtures/)."""
+    with open(path, "wb") as f:
+        f.write(struct.pack("<%dI" % len(ids), *ids))
+
+
 def main():
     args = [a for a in sys.argv[1:] if a != "--json"]
     if len(args) != 3:
@@ -37,8 +43,7 @@ def main():
         with open(out, "w") as f:
             json.dump({"tokenizer": name, "tokens": ids}, f)
     else:
-        with open(out, "wb") as f:
-            f.write(struct.pack("<%dI" % len(ids), *ids))
+        write_binary(out, ids)
     print("%s: %d tokens (%s)" % (out, len(ids), name))
     return 0
 

@@ -11,6 +11,10 @@ Cases:
   study_reduced         `aimc3d study heterogeneous --reduced` writes its tables, findings, per-expert errors and
                         plot; every fraction-0 row of a draw is one assignment (all routed experts analog), every
                         fraction-1 row has the clean perplexity (all digital), shares grow with the fraction
+  austen                on the trained fixture (fixtures/austen-olmoe), as a user runs it: the clean perplexity
+                        (every routed expert digital) equals PyTorch's within 1e-4 relative and is below the
+                        bigram's (both from reference.json); all-analog with --noise off gives exactly the
+                        all-digital perplexity; the chip's noise makes the first 8 windows' worse
   bad_input             missing tensor, shape against config.json, sliding-window attention, token id >= vocab,
                         empty and truncated token files, a window longer than max_position_embeddings: one line
                         naming the file/tensor/field, exit 2, no report written
@@ -168,8 +172,37 @@ def case_study_reduced():
     print("study_reduced: %d rows, clean perplexity %.4f, shares %s" % (len(rows), clean, shares))
 
 
+AUSTEN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "austen-olmoe")
+
+
+def case_austen():
+    ref = json.load(open(os.path.join(AUSTEN, "reference.json")))
+    W = len(ref["windows"][0])
+    base = ["--weights", AUSTEN, "--tokens", os.path.join(AUSTEN, "eval.tokens"),
+            "--calib", os.path.join(AUSTEN, "calib.tokens"), "--window", str(W)]
+    rep = os.path.join(ROOT, "report.json")
+    digital = perplexity(run(base + ["--digital-experts", "1", "--report", rep]).stdout)
+    r = json.load(open(rep))
+    check(r["windows"] == len(ref["windows"]) and r["tokens_dropped"] == 0, "every reference window evaluated: %s" % r)
+    torch_ppl, bigram = ref["perplexity"], ref["bigram"]["perplexity"]
+    rel = abs(r["perplexity"] - torch_ppl) / torch_ppl
+    check(rel <= 1e-4, "clean perplexity %.6f, PyTorch %.6f (relative %.3g > 1e-4)" % (r["perplexity"], torch_ppl, rel))
+    check(r["perplexity"] < bigram, "perplexity %.4f not below the bigram's %.4f" % (r["perplexity"], bigram))
+    ideal = perplexity(run(base + ["--setting", "all-analog", "--noise", "off"]).stdout)
+    check(ideal == digital, "all-digital %r != all-analog with --noise off %r" % (digital, ideal))
+    # The chip's noise on the first 8 windows (the noisy pass is the slow one), against PyTorch's clean
+    # perplexity of the same windows.
+    head = tokens("head.tokens", [t for w in ref["windows"][:8] for t in w])
+    clean8 = math.exp(sum(ref["window_mean_nll"][:8]) / 8)
+    noisy = perplexity(run(base[:3] + [head] + base[4:] + ["--setting", "all-analog"]).stdout)
+    check(noisy > clean8, "the chip's noise (%.4f) does not raise the clean perplexity %.4f" % (noisy, clean8))
+    print("austen: clean perplexity %.6f (PyTorch %.6f, relative %.2g), bigram %.4f; all-analog --noise off %.6f; "
+          "first 8 windows: clean %.4f, all-analog chip noise %.4f" % (r["perplexity"], torch_ppl, rel, bigram, ideal,
+                                                                     clean8, noisy))
+
+
 shutil.rmtree(ROOT, ignore_errors=True)
 os.makedirs(ROOT)
 {"eval_report": case_eval_report, "digital_equals_ideal": case_digital_equals_ideal,
- "bad_input": case_bad_input, "study_reduced": case_study_reduced}[CASE]()
+ "bad_input": case_bad_input, "study_reduced": case_study_reduced, "austen": case_austen}[CASE]()
 shutil.rmtree(ROOT, ignore_errors=True)
