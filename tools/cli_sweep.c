@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "core/json_config.h"
 #include "study_plots.h"
 #include "sweep/sweep_dir.h"
 #include "sweep/sweep_spec.h"
@@ -280,6 +281,39 @@ static int plot_axes(const aimc_plot_terminals *pt, const char *plots, const aim
     return 0;
 }
 
+/* The spec's own plot script: it reads the table through the variable `data`. */
+static int plot_spec(const aimc_plot_terminals *pt, const char *plots, const aimc_sweep_dir *d, aimc_error *err)
+{
+    json_object *script = aimc_sweep_dir_plan_field(d, "plot_script");
+    if (!script)
+        return 0;
+    size_t len = strlen(json_object_get_string(script)) + 32;
+    char *body = malloc(len);
+    if (!body)
+        return aimc_fail(err, "sweep collect: out of memory");
+    snprintf(body, len, "data = '../table.csv'\n%s", json_object_get_string(script));
+    int rc = aimc_plot_render(pt, plots, aimc_sweep_dir_name(d), body, err);
+    free(body);
+    return rc;
+}
+
+/* The spec's findings over the table: DIR/findings.json. */
+static int write_findings(const aimc_sweep_dir *d, const aimc_sweep_table *t, const char *dir, aimc_error *err)
+{
+    json_object *spec = aimc_sweep_dir_plan_field(d, "findings");
+    if (!spec)
+        return 0;
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "format", json_object_new_string("aimc3d-sweep-findings/1"));
+    json_object_object_add(o, "name", json_object_new_string(aimc_sweep_dir_name(d)));
+    json_object_object_add(o, "findings", aimc_sweep_table_findings(t, spec));
+    char path[1100];
+    snprintf(path, sizeof path, "%s/findings.json", dir);
+    int rc = aimc_json_write_file(path, o, err);
+    json_object_put(o);
+    return rc;
+}
+
 static int sweep_collect(int argc, char **argv)
 {
     const char *dir = NULL, *objectives = NULL;
@@ -304,6 +338,8 @@ static int sweep_collect(int argc, char **argv)
     aimc_sweep_table *t = d ? aimc_sweep_table_build(d, obj, &err) : NULL;
     json_object_put(obj);
     int rc = t ? aimc_sweep_table_write(t, dir, &err) : -1;
+    if (!rc)
+        rc = write_findings(d, t, dir, &err);
     if (!rc && !no_plots) {
         char plots[1100];
         snprintf(plots, sizeof plots, "%s/plots", dir);
@@ -312,7 +348,9 @@ static int sweep_collect(int argc, char **argv)
         aimc_plot_terminals pt;
         aimc_plot_terminals_probe(&pt);
         if (!rc)
-            rc = plot_front(&pt, plots, t, &err) || plot_axes(&pt, plots, t, &err) ? -1 : 0;
+            rc = plot_front(&pt, plots, t, &err) || plot_axes(&pt, plots, t, &err) || plot_spec(&pt, plots, d, &err)
+                     ? -1
+                     : 0;
     }
     if (!rc) {
         aimc_sweep_counts c;

@@ -1,6 +1,7 @@
-/* One point of a study: a whole-model decode on the fast engine (plan, dispatch table, uniform sampled routing,
- * sequencer) and its GPU comparison, reduced to the figures a study table holds.  Shared by `aimc3d study` and
- * bench_fast, so that the benchmark times exactly what the study runs. */
+/* One point of bench_fast: a whole-model decode on the fast engine (plan, dispatch table, uniform sampled routing,
+ * sequencer) and its GPU comparison, reduced to the figures the study tables hold, with the decode's own wall and
+ * CPU time.  The same plan and run facade calls as a sweep point (model/sweep/sweep_dir.c), which `aimc3d study`
+ * runs, without the report and the result file. */
 #ifndef AIMC_STUDY_RUN_H
 #define AIMC_STUDY_RUN_H
 

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/energy_ledger.h"
 #include "core/json_config.h"
 #include "run/run.h"
 #include "sweep/sweep_spec.h"
@@ -121,6 +122,13 @@ json_object *aimc_sweep_dir_axes(const aimc_sweep_dir *d)
     json_object *a = NULL;
     json_object_object_get_ex(d->plan, "axes", &a);
     return a;
+}
+
+json_object *aimc_sweep_dir_plan_field(const aimc_sweep_dir *d, const char *key)
+{
+    json_object *o = NULL;
+    json_object_object_get_ex(d->plan, key, &o);
+    return o;
 }
 
 json_object *aimc_sweep_dir_objectives(const aimc_sweep_dir *d)
@@ -254,9 +262,71 @@ static void strip_dir(const aimc_sweep_dir *d, const char *error, char *out, siz
     out[n] = '\0';
 }
 
+/* The run's figures unrounded (json-c prints doubles so that they read back to the same bits), for table columns
+ * that compute from them as the C code would: the headline figures, the energy by component and by group in fJ,
+ * the counters, the model's parameters and the GPU comparison. */
+static json_object *exact_figures(const aimc_plan *plan, const aimc_run *run)
+{
+    json_object *o = json_object_new_object(), *e = json_object_new_object(), *g = json_object_new_object();
+    const aimc_run_figures *f = aimc_run_figures_get(run);
+    struct {
+        const char *name;
+        double v;
+    } fig[] = {{"seconds", f->seconds}, {"tokens_per_s", f->tokens_per_s},
+               {"energy_per_token_nJ", f->energy_per_token_nJ}, {"power_W", f->power_W},
+               {"tokens_per_s_per_W", f->tokens_per_s_per_W}, {"area_mm2", f->area_mm2},
+               {"tokens_per_s_per_mm2", f->tokens_per_s_per_mm2}};
+    json_object_object_add(o, "tokens", json_object_new_int64((int64_t)f->tokens));
+    json_object_object_add(o, "cycles", json_object_new_int64((int64_t)f->cycles));
+    for (size_t k = 0; k < sizeof fig / sizeof fig[0]; k++)
+        json_object_object_add(o, fig[k].name, json_object_new_double(fig[k].v));
+    aimc_fJ by[AIMC_E_COUNT];
+    for (int k = 0; k < AIMC_E_COUNT; k++) {
+        by[k] = aimc_ledger_chip_energy(aimc_run_ledger(run), (aimc_energy_component)k);
+        json_object_object_add(e, aimc_energy_component_name((aimc_energy_component)k), json_object_new_int64(by[k]));
+    }
+    for (int k = 0; k < AIMC_EG_COUNT; k++)
+        json_object_object_add(g, aimc_energy_group_name((aimc_energy_group)k),
+                               json_object_new_int64(aimc_energy_group_sum(by, (aimc_energy_group)k)));
+    json_object_object_add(o, "energy_fJ", e);
+    json_object_object_add(o, "energy_group_fJ", g);
+    aimc_param_counts pc;
+    aimc_moe_model_params(aimc_plan_model(plan), &pc);
+    aimc_run_counters c;
+    aimc_run_counters_of(run, &c);
+    const aimc_stats *st = aimc_run_stats(run);
+    json_object_object_add(o, "params_total", json_object_new_int64((int64_t)pc.total_all));
+    json_object_object_add(o, "params_active", json_object_new_int64((int64_t)pc.active_all));
+    json_object_object_add(o, "analog_blocks", json_object_new_int64((int64_t)aimc_plan_analog_blocks(plan)));
+    json_object_object_add(o, "tier_mvms", json_object_new_int64((int64_t)aimc_stats_value(st, "tier_mvms")));
+    json_object_object_add(o, "tier_switches", json_object_new_int64((int64_t)aimc_stats_value(st, "tier_switches")));
+    json_object_object_add(o, "dram_busy_cycles",
+                           json_object_new_int64((int64_t)aimc_stats_value(st, "dram_busy_cycles")));
+    json_object_object_add(o, "ott_conflict_cycles", json_object_new_int64((int64_t)c.ott_conflict_cycles));
+    json_object_object_add(o, "mean_latency_ns", json_object_new_double(c.mean_latency_ns));
+    const aimc_gpu_comparison *gc = aimc_run_gpu(run);
+    if (gc) {
+        json_object *gpu = json_object_new_object();
+        struct {
+            const char *name;
+            double v;
+        } gf[] = {{"seconds", gc->seconds}, {"tokens_per_s", gc->tokens_per_s},
+                  {"energy_per_token_nJ", gc->energy_per_token_nJ}, {"power_W", gc->power_W},
+                  {"tokens_per_s_per_W", gc->tokens_per_s_per_W}, {"area_mm2", gc->area_mm2},
+                  {"tokens_per_s_per_mm2", gc->tokens_per_s_per_mm2}, {"ratio_tokens_per_s", gc->ratio_tokens_per_s},
+                  {"ratio_tokens_per_s_per_W", gc->ratio_tokens_per_s_per_W},
+                  {"ratio_tokens_per_s_per_mm2", gc->ratio_tokens_per_s_per_mm2}};
+        json_object_object_add(gpu, "compute_bound_steps", json_object_new_int64(gc->compute_bound_steps));
+        for (size_t k = 0; k < sizeof gf / sizeof gf[0]; k++)
+            json_object_object_add(gpu, gf[k].name, json_object_new_double(gf[k].v));
+        json_object_object_add(o, "gpu", gpu);
+    }
+    return o;
+}
+
 /* Writes the result; the earlier failures of the point (when retried) are kept in it. */
 static int write_result(const aimc_sweep_dir *d, size_t i, const char *status, const char *error, double wall,
-                        json_object *report, aimc_error *err)
+                        json_object *report, json_object *figures, aimc_error *err)
 {
     json_object *p = aimc_sweep_dir_point(d, i), *old = aimc_sweep_dir_result(d, i), *v;
     json_object *r = json_object_new_object(), *previous = json_object_new_array();
@@ -285,6 +355,8 @@ static int write_result(const aimc_sweep_dir *d, size_t i, const char *status, c
     else
         json_object_put(previous);
     json_object_object_add(r, "wall_s", aimc_json_double(wall, 6));
+    if (figures)
+        json_object_object_add(r, "figures", figures);
     if (report)
         json_object_object_add(r, "report", report);
     char path[1100];
@@ -296,7 +368,7 @@ static int write_result(const aimc_sweep_dir *d, size_t i, const char *status, c
 
 int aimc_sweep_point_record_failure(const aimc_sweep_dir *d, size_t i, const char *error, aimc_error *err)
 {
-    return write_result(d, i, "failed", error, 0, NULL, err);
+    return write_result(d, i, "failed", error, 0, NULL, NULL, err);
 }
 
 int aimc_sweep_point_run(const aimc_sweep_dir *d, size_t i, bool force, aimc_error *err)
@@ -317,7 +389,7 @@ int aimc_sweep_point_run(const aimc_sweep_dir *d, size_t i, bool force, aimc_err
     aimc_gpu_config gpu;
     aimc_error e = {{0}};
     const char *status = "ok";
-    json_object *report = NULL;
+    json_object *report = NULL, *figures = NULL;
     aimc_plan *plan = NULL;
     aimc_run *run = NULL;
     if (strcmp(gpu_name, "none") != 0 && aimc_gpu_config_load(gpu_name, &gpu, &e))
@@ -340,10 +412,11 @@ int aimc_sweep_point_run(const aimc_sweep_dir *d, size_t i, bool force, aimc_err
                      (unsigned long long)c.rtl_assertion_failures, c.first_error[0] ? "; first: " : "", c.first_error);
         }
         report = aimc_run_report(run);
+        figures = exact_figures(plan, run);
     }
     aimc_run_destroy(run);
     aimc_plan_destroy(plan);
-    if (write_result(d, i, status, strcmp(status, "ok") ? e.msg : NULL, wall_s() - t0, report, err))
+    if (write_result(d, i, status, strcmp(status, "ok") ? e.msg : NULL, wall_s() - t0, report, figures, err))
         return -1;
     return strcmp(status, "failed") == 0 ? 1 : 0;
 }

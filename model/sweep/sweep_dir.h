@@ -2,6 +2,9 @@
  * running one point through the run facade into its result file DIR/points/<id>.json (format
  * aimc3d-sweep-result/1), written atomically so that a killed run leaves either the whole result or none.
  *
+ * Beside the whole report, an ok result holds "figures": the run's figures, energies (fJ) and counters unrounded,
+ * for table columns computed from them (docs/sweeps.md).
+ *
  * Point states: pending (no result), ok, infeasible (the configuration is refused: by the chip or model when
  * planned, by the plan or the run when run; final, like ok) and failed (the decode failed, or the process died:
  * retried by the next run, the earlier error lines kept in the new result). */
@@ -33,6 +36,8 @@ const char *aimc_sweep_dir_point_id(const aimc_sweep_dir *d, size_t i);
 /* The swept paths in column order, and the spec's objectives (object figure -> "min"/"max"); borrowed. */
 json_object *aimc_sweep_dir_axes(const aimc_sweep_dir *d);
 json_object *aimc_sweep_dir_objectives(const aimc_sweep_dir *d);
+/* A field of sweep.json the spec may give, or NULL: "label" (template), "columns", "findings", "plot_script". */
+json_object *aimc_sweep_dir_plan_field(const aimc_sweep_dir *d, const char *key);
 
 /* DIR/points/<id>.json */
 void aimc_sweep_dir_result_path(const aimc_sweep_dir *d, size_t i, char *out, size_t size);

@@ -14,6 +14,8 @@
 
 #include "core/json_config.h"
 #include "core/output_file.h"
+#include "sweep/sweep_expr.h"
+#include "sweep/sweep_findings.h"
 #include "engine/backends.h"
 #include "system/chip_config.h"
 #include "system/gpu_roofline.h"
@@ -147,7 +149,8 @@ static int check_run_value(const run_opt *o, json_object *v, char *why, size_t s
 
 /* ---- the spec ------------------------------------------------------------------------------------------------- */
 
-typedef enum { AXIS_CHIP_FIELD, AXIS_MODEL_FIELD, AXIS_RUN, AXIS_CHIP, AXIS_MODEL } axis_kind;
+/* AXIS_TAG (tag.<name>): a value that names the point (labels, table columns) and configures nothing. */
+typedef enum { AXIS_CHIP_FIELD, AXIS_MODEL_FIELD, AXIS_RUN, AXIS_CHIP, AXIS_MODEL, AXIS_TAG } axis_kind;
 
 typedef struct {
     char path[128];      /* as written: "chip.tile.tiers" */
@@ -180,6 +183,10 @@ struct aimc_sweep {
     json_object *checked;        /* validation verdicts by content hash: "" or the reason */
     json_object *points;         /* array */
     size_t infeasible;
+    const char *label;           /* the point label template, or NULL */
+    json_object *columns;        /* the table's own columns (resolved from a file when named by one), or NULL */
+    json_object *findings;       /* borrowed, or NULL */
+    char *plot_script;           /* the gnuplot script's text, or NULL */
 };
 
 uint64_t aimc_sweep_hash(const char *text)
@@ -414,6 +421,7 @@ static int resolve(aimc_sweep *s, json_object *const *value, resolved *r, char *
             break;
         case AXIS_CHIP:
         case AXIS_MODEL:
+        case AXIS_TAG:
             break;
         }
         if (rc)
@@ -456,6 +464,30 @@ static const char *validate(aimc_sweep *s, const resolved *r)
     return "";
 }
 
+/* The label template with each {axis path} replaced by the point's value (text as is, numbers as in JSON). */
+static void expand_label(const char *tmpl, json_object *axes, char *out, size_t size)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    for (const char *p = tmpl; *p && n + 1 < size;) {
+        const char *close = *p == '{' ? strchr(p, '}') : NULL;
+        if (!close) {
+            out[n++] = *p++;
+            out[n] = '\0';
+            continue;
+        }
+        char path[128];
+        snprintf(path, sizeof path, "%.*s", (int)(close - p - 1), p + 1);
+        json_object *v = NULL;
+        json_object_object_get_ex(axes, path, &v);
+        const char *text = !v ? "" : json_object_is_type(v, json_type_string) ? json_object_get_string(v) : plain(v);
+        n += (size_t)snprintf(out + n, size - n, "%s", text);
+        if (n >= size)
+            n = size - 1;
+        p = close + 1;
+    }
+}
+
 /* The point object of points.jsonl; the edited presets are registered for writing under their hashes. */
 static json_object *point_object(aimc_sweep *s, size_t index, const resolved *r, const char *reason)
 {
@@ -491,6 +523,11 @@ static json_object *point_object(aimc_sweep *s, size_t index, const resolved *r,
         json_object_object_add(s->chips, chip_hash, json_object_get(r->chip_json));
     json_object_object_add(p, "chip", json_object_new_string(name));
     json_object_object_add(p, "run", json_object_get(r->run));
+    if (s->label) {
+        char label[512];
+        expand_label(s->label, r->axes, label, sizeof label);
+        json_object_object_add(p, "label", json_object_new_string(label));
+    }
     json_object_object_add(p, "status", json_object_new_string(reason[0] ? "infeasible" : "planned"));
     if (reason[0])
         json_object_object_add(p, "reason", json_object_new_string(reason));
@@ -532,8 +569,10 @@ static int parse_axis(aimc_sweep *s, json_object *a, const char *where, aimc_err
         x->kind = AXIS_MODEL_FIELD, x->field = x->path + 6;
     else if (strncmp(x->path, "run.", 4) == 0 && (x->opt = find_run_opt(x->path + 4)))
         x->kind = AXIS_RUN, x->field = x->path + 4;
+    else if (strncmp(x->path, "tag.", 4) == 0 && x->path[4] && !strchr(x->path + 4, '.'))
+        x->kind = AXIS_TAG, x->field = x->path + 4;
     else
-        return aimc_fail_field(err, file, f, "chip.<field>, model.<field>, run.<option>, chip or model, found \"%s\"%s",
+        return aimc_fail_field(err, file, f, "chip.<field>, model.<field>, run.<option>, tag.<name>, chip or model, found \"%s\"%s",
                                x->path, strncmp(x->path, "run.", 4) == 0 ? " (an unknown run option)" : "");
     for (size_t k = 0; k < s->naxes; k++)
         if (strcmp(s->axes[k].path, x->path) == 0)
@@ -543,6 +582,12 @@ static int parse_axis(aimc_sweep *s, json_object *a, const char *where, aimc_err
         json_object_array_length(values) == 0)
         return aimc_fail_field(err, file, f, "a non-empty array of values for %s", x->path);
     x->values = values;
+    for (size_t k = 0; x->kind == AXIS_TAG && k < json_object_array_length(values); k++) {
+        json_type t = json_object_get_type(json_object_array_get_idx(values, k));
+        if (t != json_type_string && t != json_type_int && t != json_type_double && t != json_type_boolean)
+            return aimc_fail_field(err, file, f, "text, numbers or booleans for the tag %s, found %s at [%zu]",
+                                   x->path, type_name(json_object_array_get_idx(values, k)), k);
+    }
     s->naxes++;
     return 0;
 }
@@ -667,6 +712,157 @@ static int parse_objectives(aimc_sweep *s, aimc_error *err)
     return 0;
 }
 
+static bool is_axis(const aimc_sweep *s, const char *path, size_t len)
+{
+    for (size_t a = 0; a < s->naxes; a++)
+        if (strlen(s->axes[a].path) == len && strncmp(s->axes[a].path, path, len) == 0)
+            return true;
+    return false;
+}
+
+static int parse_label(aimc_sweep *s, aimc_error *err)
+{
+    json_object *l;
+    if (!json_object_object_get_ex(s->spec, "label", &l))
+        return 0;
+    if (!json_object_is_type(l, json_type_string))
+        return aimc_fail_field(err, s->spec_path, "label", "a label template such as \"d{model.d_model} B{run.batch}\"");
+    s->label = json_object_get_string(l);
+    for (const char *p = strchr(s->label, '{'); p; p = strchr(p + 1, '{')) {
+        const char *close = strchr(p, '}');
+        if (!close)
+            return aimc_fail_field(err, s->spec_path, "label", "a '}' closing the '{' at column %d",
+                                   (int)(p - s->label) + 1);
+        if (!is_axis(s, p + 1, (size_t)(close - p - 1)))
+            return aimc_fail_field(err, s->spec_path, "label", "{an axis path} (the spec's axes), found {%.*s}",
+                                   (int)(close - p - 1), p + 1);
+    }
+    return 0;
+}
+
+typedef struct {
+    const aimc_sweep *s;
+    char bad[128];
+} ref_check;
+
+/* The names a column formula may read: the point's own fields, its report and exact figures, its run options
+ * and its axis values. */
+static void check_ref(void *ctx, const char *name, size_t len)
+{
+    ref_check *c = ctx;
+    static const char *const whole[] = {"label", "index", "id", "status", "error", NULL};
+    static const char *const roots[] = {"report.", "figures.", "run.", NULL};
+    for (size_t i = 0; whole[i]; i++)
+        if (strlen(whole[i]) == len && strncmp(whole[i], name, len) == 0)
+            return;
+    for (size_t i = 0; roots[i]; i++)
+        if (len > strlen(roots[i]) && strncmp(roots[i], name, strlen(roots[i])) == 0)
+            return;
+    if (!is_axis(c->s, name, len) && !c->bad[0])
+        snprintf(c->bad, sizeof c->bad, "%.*s", (int)len, name);
+}
+
+static int parse_columns(aimc_sweep *s, aimc_error *err)
+{
+    json_object *c;
+    const char *file = s->spec_path;
+    if (!json_object_object_get_ex(s->spec, "columns", &c))
+        return 0;
+    char from[1100];
+    snprintf(from, sizeof from, "%s", file);
+    if (json_object_is_type(c, json_type_string)) { /* a file beside the spec, shared by several specs */
+        snprintf(from, sizeof from, "%s/%s", s->spec_dir, json_object_get_string(c));
+        aimc_error e;
+        if (!(s->columns = aimc_json_load_file(from, &e)))
+            return aimc_fail(err, "%s: columns: expected a readable JSON file of columns: %s", file, e.msg);
+    } else {
+        s->columns = json_object_get(c);
+    }
+    if (!json_object_is_type(s->columns, json_type_array) || !json_object_array_length(s->columns))
+        return aimc_fail(err, "%s: columns: expected a non-empty array of {name, kind, value, description}%s%s", file,
+                         strcmp(from, file) ? " in " : "", strcmp(from, file) ? from : "");
+    static const char *const allowed[] = {"name", "kind", "value", "description", NULL};
+    for (size_t i = 0; i < json_object_array_length(s->columns); i++) {
+        json_object *col = json_object_array_get_idx(s->columns, i), *v;
+        char where[64], why[1024];
+        snprintf(where, sizeof where, "columns[%zu]", i);
+        const char *bad, *name;
+        if (!json_object_is_type(col, json_type_object))
+            return aimc_fail_field(err, file, where, "an object {name, kind, value, description}");
+        if ((bad = unknown_key(col, allowed)))
+            return aimc_fail(err, "%s: %s.%s: expected one of name, kind, value, description (an unknown field)",
+                             file, where, bad);
+        if (!json_object_object_get_ex(col, "name", &v) || !json_object_is_type(v, json_type_string) ||
+            !(name = json_object_get_string(v))[0] || strpbrk(name, ",\"\n\r"))
+            return aimc_fail(err, "%s: %s.name: expected a name without commas, quotes or line breaks", file, where);
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(json_object_get_string(json_object_object_get(json_object_array_get_idx(s->columns, k),
+                                                                     "name")), name) == 0)
+                return aimc_fail(err, "%s: %s.name: expected a name no other column has, found \"%s\" again", file,
+                                 where, name);
+        if (!json_object_object_get_ex(col, "kind", &v) || !json_object_is_type(v, json_type_string) ||
+            (strcmp(json_object_get_string(v), "text") && strcmp(json_object_get_string(v), "int") &&
+             strcmp(json_object_get_string(v), "real")))
+            return aimc_fail(err, "%s: %s.kind: expected text, int or real", file, where);
+        if (!json_object_object_get_ex(col, "value", &v) || !json_object_is_type(v, json_type_string))
+            return aimc_fail(err, "%s: %s.value: expected a formula (a string such as \"figures.tier_mvms / "
+                                  "figures.tokens\")", file, where);
+        aimc_sweep_expr_value ev;
+        if (aimc_sweep_expr_eval(json_object_get_string(v), NULL, NULL, &ev, why, sizeof why))
+            return aimc_fail(err, "%s: %s.value: %s", file, where, why);
+        ref_check rc = {s, ""};
+        aimc_sweep_expr_refs(json_object_get_string(v), check_ref, &rc);
+        if (rc.bad[0])
+            return aimc_fail(err, "%s: %s.value: expected label, index, id, status, error, report.<path>, "
+                                  "figures.<path>, run.<option> or an axis path, found \"%s\"", file, where, rc.bad);
+        if (json_object_object_get_ex(col, "description", &v) && !json_object_is_type(v, json_type_string))
+            return aimc_fail(err, "%s: %s.description: expected a string", file, where);
+    }
+    return 0;
+}
+
+static bool has_column(void *ctx, const char *name)
+{
+    const aimc_sweep *s = ctx;
+    if (!s->columns)
+        return true; /* the default table: its figures are known when collected */
+    for (size_t k = 0; k < json_object_array_length(s->columns); k++)
+        if (strcmp(json_object_get_string(json_object_object_get(json_object_array_get_idx(s->columns, k), "name")),
+                   name) == 0)
+            return true;
+    return false;
+}
+
+static int parse_findings_and_plot(aimc_sweep *s, aimc_error *err)
+{
+    json_object *v;
+    char why[1024];
+    if (json_object_object_get_ex(s->spec, "findings", &v)) {
+        if (aimc_sweep_findings_check(v, has_column, s, why, sizeof why))
+            return aimc_fail(err, "%s: %s", s->spec_path, why);
+        s->findings = v;
+    }
+    if (!json_object_object_get_ex(s->spec, "plot", &v))
+        return 0;
+    if (!json_object_is_type(v, json_type_string))
+        return aimc_fail_field(err, s->spec_path, "plot", "a gnuplot script file beside the spec (a string)");
+    char path[1100];
+    snprintf(path, sizeof path, "%s/%s", s->spec_dir, json_object_get_string(v));
+    FILE *f = fopen(path, "r");
+    long len = -1;
+    if (f && fseek(f, 0, SEEK_END) == 0)
+        len = ftell(f);
+    if (len >= 0 && len < (1 << 20) && (s->plot_script = calloc(1, (size_t)len + 1)) && fseek(f, 0, SEEK_SET) == 0 &&
+        fread(s->plot_script, 1, (size_t)len, f) == (size_t)len) {
+        fclose(f);
+        return 0;
+    }
+    if (f)
+        fclose(f);
+    return aimc_fail(err, "%s: plot: expected a readable gnuplot script of at most 1 MiB, found \"%s\" (%s)",
+                     s->spec_path, path, errno ? strerror(errno) : "too long");
+}
+
 /* Every value of every axis on the base configuration: a refusal there is the spec's fault. */
 static int check_values(aimc_sweep *s, aimc_error *err)
 {
@@ -743,7 +939,29 @@ static int build_points(aimc_sweep *s, aimc_error *err)
 
 aimc_sweep *aimc_sweep_load(const char *spec_path, aimc_error *err)
 {
-    static const char *const allowed[] = {"format", "name", "description", "base", "axes", "objectives", NULL};
+    return aimc_sweep_load_with(spec_path, NULL, err);
+}
+
+/* The overrides go into the spec's base.run (created when missing) before it is read, so they are checked like
+ * the spec's own options and sweep.json shows the spec as run. */
+static void apply_overrides(json_object *spec, json_object *run_overrides)
+{
+    json_object *base, *run;
+    if (!run_overrides || !json_object_object_get_ex(spec, "base", &base) || !json_object_is_type(base, json_type_object))
+        return;
+    if (!json_object_object_get_ex(base, "run", &run)) {
+        run = json_object_new_object();
+        json_object_object_add(base, "run", run);
+    }
+    if (!json_object_is_type(run, json_type_object))
+        return;
+    json_object_object_foreach(run_overrides, key, val) json_object_object_add(run, key, json_object_get(val));
+}
+
+aimc_sweep *aimc_sweep_load_with(const char *spec_path, json_object *run_overrides, aimc_error *err)
+{
+    static const char *const allowed[] = {"format", "name",    "description", "base", "axes", "objectives",
+                                          "label",  "columns", "findings",    "plot", NULL};
     aimc_sweep *s = calloc(1, sizeof *s);
     if (!s) {
         aimc_fail(err, "%s: out of memory", spec_path);
@@ -768,8 +986,10 @@ aimc_sweep *aimc_sweep_load(const char *spec_path, aimc_error *err)
     if (!rc && !json_object_is_type(s->spec, json_type_object))
         rc = aimc_fail(err, "%s: expected a JSON object at the top level", spec_path);
     if (!rc && (bad = unknown_key(s->spec, allowed)))
-        rc = aimc_fail_field(err, spec_path, bad, "one of format, name, description, base, axes, objectives (an "
-                                                  "unknown field)");
+        rc = aimc_fail_field(err, spec_path, bad, "one of format, name, description, base, axes, objectives, "
+                                                  "label, columns, findings, plot (an unknown field)");
+    if (!rc)
+        apply_overrides(s->spec, run_overrides);
     if (!rc)
         rc = aimc_json_get_string(s->spec, top, "format", &format, err);
     if (!rc && strcmp(format, AIMC_SWEEP_FORMAT) != 0)
@@ -784,7 +1004,8 @@ aimc_sweep *aimc_sweep_load(const char *spec_path, aimc_error *err)
     if (!rc && !json_object_object_get_ex(s->spec, "axes", &axes))
         rc = aimc_fail_field(err, spec_path, "axes", "a non-empty array of axes (the field is missing)");
     if (!rc)
-        rc = parse_axes(s, axes, err) || parse_objectives(s, err);
+        rc = parse_axes(s, axes, err) || parse_objectives(s, err) || parse_label(s, err) || parse_columns(s, err) ||
+             parse_findings_and_plot(s, err);
     if (!rc) {
         /* the base itself */
         json_object *none[MAX_AXES] = {0};
@@ -817,6 +1038,8 @@ void aimc_sweep_destroy(aimc_sweep *s)
     json_object_put(s->presets);
     json_object_put(s->base_run);
     json_object_put(s->spec);
+    json_object_put(s->columns);
+    free(s->plot_script);
     free(s);
 }
 
@@ -885,6 +1108,14 @@ int aimc_sweep_write_plan(const aimc_sweep *s, const char *dir, aimc_error *err)
     json_object_object_add(plan, "objectives", s->objectives ? json_object_get(s->objectives) : json_object_new_object());
     json_object_object_add(plan, "points", json_object_new_int64((int64_t)aimc_sweep_points(s)));
     json_object_object_add(plan, "infeasible_points", json_object_new_int64((int64_t)s->infeasible));
+    if (s->label)
+        json_object_object_add(plan, "label", json_object_new_string(s->label));
+    if (s->columns)
+        json_object_object_add(plan, "columns", json_object_get(s->columns));
+    if (s->findings)
+        json_object_object_add(plan, "findings", json_object_get(s->findings));
+    if (s->plot_script)
+        json_object_object_add(plan, "plot_script", json_object_new_string(s->plot_script));
     json_object_object_add(plan, "spec", json_object_get(s->spec));
     snprintf(path, sizeof path, "%s/sweep.json", dir);
     int rc = aimc_json_write_file(path, plan, err);

@@ -22,6 +22,9 @@ typedef struct aimc_sweep aimc_sweep;
 
 /* Reads, validates and resolves a spec; NULL with one error line "<spec>: <field>: ..." on any fault. */
 aimc_sweep *aimc_sweep_load(const char *spec_path, aimc_error *err);
+/* The same with run options that replace the spec's base.run ones (a study's --tokens, --seed): an object
+ * option -> value, checked like the spec's; NULL for none. */
+aimc_sweep *aimc_sweep_load_with(const char *spec_path, json_object *run_overrides, aimc_error *err);
 void aimc_sweep_destroy(aimc_sweep *s);
 
 size_t aimc_sweep_points(const aimc_sweep *s);

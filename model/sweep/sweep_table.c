@@ -7,6 +7,8 @@
 
 #include "core/json_config.h"
 #include "core/output_file.h"
+#include "sweep/sweep_expr.h"
+#include "sweep/sweep_findings.h"
 
 typedef enum { COL_INT, COL_REAL, COL_TEXT } col_kind;
 
@@ -14,6 +16,7 @@ typedef struct {
     char name[96];
     col_kind kind;
     bool axis, figure;
+    char description[256]; /* the spec's columns */
 } column;
 
 struct aimc_sweep_table {
@@ -159,6 +162,162 @@ static int pareto(aimc_sweep_table *t, aimc_error *err)
     return 0;
 }
 
+/* ---- the spec's own columns ------------------------------------------------------------------------------------ */
+
+typedef struct {
+    json_object *point, *result, *status, *error;
+} row_ctx;
+
+/* json_object_object_get along a dotted path (array elements by index). */
+static json_object *at_path(json_object *o, const char *path, size_t len)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%.*s", (int)len, path);
+    char *save = NULL;
+    for (char *part = strtok_r(buf, ".", &save); part && o; part = strtok_r(NULL, ".", &save)) {
+        if (json_object_is_type(o, json_type_array)) {
+            char *end;
+            long i = strtol(part, &end, 10);
+            o = !*end && i >= 0 && (size_t)i < json_object_array_length(o) ? json_object_array_get_idx(o, (size_t)i)
+                                                                         : NULL;
+        } else {
+            o = get(o, part);
+        }
+    }
+    return o;
+}
+
+static json_object *row_ref(void *ctx, const char *name, size_t len)
+{
+    row_ctx *c = ctx;
+    struct {
+        const char *prefix;
+        json_object *root;
+    } roots[] = {{"report.", get(c->result, "report")}, {"figures.", get(c->result, "figures")},
+                 {"run.", get(c->point, "run")}};
+    for (size_t k = 0; k < 3; k++) {
+        size_t n = strlen(roots[k].prefix);
+        if (len > n && strncmp(name, roots[k].prefix, n) == 0)
+            return roots[k].root ? at_path(roots[k].root, name + n, len - n) : NULL;
+    }
+    if (len == 6 && strncmp(name, "status", 6) == 0)
+        return c->status;
+    if (len == 5 && strncmp(name, "error", 5) == 0)
+        return c->error;
+    if ((len == 5 && strncmp(name, "label", 5) == 0) || (len == 5 && strncmp(name, "index", 5) == 0) ||
+        (len == 2 && strncmp(name, "id", 2) == 0)) {
+        char key[8];
+        snprintf(key, sizeof key, "%.*s", (int)len, name);
+        return get(c->point, key);
+    }
+    char key[256];
+    snprintf(key, sizeof key, "%.*s", (int)len, name);
+    return get(get(c->point, "axes"), key); /* an axis path */
+}
+
+/* A cell of the column's kind from a formula's value, or NULL for an empty cell. */
+static json_object *cell_of(const column *c, const aimc_sweep_expr_value *v)
+{
+    if (v->missing)
+        return NULL;
+    if (v->ref) {
+        json_type ty = json_object_get_type(v->ref);
+        if (c->kind == COL_TEXT)
+            return json_object_new_string(ty == json_type_string ? json_object_get_string(v->ref)
+                                                                 : json_object_to_json_string(v->ref));
+        if (ty == json_type_boolean)
+            return json_object_new_int(json_object_get_boolean(v->ref));
+        if (ty == json_type_int)
+            return c->kind == COL_INT ? json_object_get(v->ref) : json_object_new_double((double)json_object_get_int64(v->ref));
+        if (ty != json_type_double)
+            return json_object_new_string(json_object_to_json_string(v->ref));
+        aimc_sweep_expr_value n = {.number = json_object_get_double(v->ref)};
+        return cell_of(c, &n);
+    }
+    if (c->kind == COL_INT && v->number == floor(v->number) && fabs(v->number) < 9e15)
+        return json_object_new_int64((int64_t)v->number);
+    if (c->kind == COL_TEXT) {
+        char buf[32];
+        snprintf(buf, sizeof buf, "%.9g", v->number);
+        return json_object_new_string(buf);
+    }
+    return json_object_new_double(v->number);
+}
+
+static int spec_columns(aimc_sweep_table *t, json_object *columns, aimc_error *err)
+{
+    for (size_t k = 0; k < json_object_array_length(columns); k++) {
+        json_object *c = json_object_array_get_idx(columns, k);
+        const char *kind = json_object_get_string(get(c, "kind"));
+        column *col = add_col(t, json_object_get_string(get(c, "name")),
+                              !strcmp(kind, "text") ? COL_TEXT : !strcmp(kind, "int") ? COL_INT : COL_REAL);
+        if (!col)
+            return aimc_fail(err, "out of memory");
+        col->figure = col->kind != COL_TEXT;
+        snprintf(col->description, sizeof col->description, "%s",
+                 get(c, "description") ? json_object_get_string(get(c, "description")) : "");
+    }
+    return 0;
+}
+
+static int spec_row(aimc_sweep_table *t, json_object *columns, json_object *row, row_ctx *ctx, size_t i,
+                    aimc_error *err)
+{
+    for (size_t k = 0; k < json_object_array_length(columns); k++) {
+        json_object *c = json_object_array_get_idx(columns, k);
+        const char *formula = json_object_get_string(get(c, "value"));
+        aimc_sweep_expr_value v;
+        char why[1024];
+        if (aimc_sweep_expr_eval(formula, row_ref, ctx, &v, why, sizeof why))
+            return aimc_fail(err, "columns[%zu] (%s): point %zu: %s", k, json_object_get_string(get(c, "name")), i,
+                             why);
+        json_object *cell = cell_of(&t->cols[k], &v);
+        if (cell)
+            json_object_object_add(row, t->cols[k].name, cell);
+    }
+    return 0;
+}
+
+/* The table of the spec's columns: one row per point, every cell a formula over the point and its result. */
+static int build_spec_rows(aimc_sweep_table *t, const aimc_sweep_dir *d, json_object *columns, aimc_error *err)
+{
+    if (spec_columns(t, columns, err))
+        return -1;
+    t->counts.points = aimc_sweep_dir_points(d);
+    for (size_t i = 0; i < aimc_sweep_dir_points(d); i++) {
+        json_object *p = aimc_sweep_dir_point(d, i), *row = json_object_new_object();
+        json_object_array_add(t->rows, row);
+        row_ctx ctx = {p, NULL, NULL, NULL};
+        const char *status;
+        if (strcmp(str_of(p, "status"), "infeasible") == 0) {
+            status = "infeasible";
+            ctx.error = json_object_new_string(str_of(p, "reason"));
+        } else {
+            ctx.result = aimc_sweep_dir_result(d, i);
+            if (!ctx.result && aimc_sweep_dir_has_result(d, i)) {
+                char path[1100];
+                aimc_sweep_dir_result_path(d, i, path, sizeof path);
+                return aimc_fail(err, "%s: expected a point result (the file does not parse)", path);
+            }
+            status = ctx.result ? str_of(ctx.result, "status") : "pending";
+            if (ctx.result && get(ctx.result, "error"))
+                ctx.error = json_object_get(get(ctx.result, "error"));
+        }
+        ctx.status = json_object_new_string(status);
+        *(!strcmp(status, "ok") ? &t->counts.ok : !strcmp(status, "infeasible") ? &t->counts.infeasible
+          : !strcmp(status, "failed")                                         ? &t->counts.failed
+                                                                              : &t->counts.pending) += 1;
+        json_object_object_add(row, "status", json_object_get(ctx.status)); /* for the front; not a column */
+        int rc = spec_row(t, columns, row, &ctx, i, err);
+        json_object_put(ctx.result);
+        json_object_put(ctx.status);
+        json_object_put(ctx.error);
+        if (rc)
+            return -1;
+    }
+    return pareto(t, err);
+}
+
 aimc_sweep_table *aimc_sweep_table_build(const aimc_sweep_dir *d, json_object *objectives, aimc_error *err)
 {
     aimc_sweep_table *t = calloc(1, sizeof *t);
@@ -171,7 +330,14 @@ aimc_sweep_table *aimc_sweep_table_build(const aimc_sweep_dir *d, json_object *o
     t->objectives = json_object_get(objectives ? objectives : aimc_sweep_dir_objectives(d));
     if (!t->objectives)
         t->objectives = json_object_new_object();
-    json_object *axes = aimc_sweep_dir_axes(d);
+    json_object *axes = aimc_sweep_dir_axes(d), *columns = aimc_sweep_dir_plan_field(d, "columns");
+    if (columns) {
+        if (build_spec_rows(t, d, columns, err)) {
+            aimc_sweep_table_destroy(t);
+            return NULL;
+        }
+        return t;
+    }
     add_col(t, "index", COL_INT);
     add_col(t, "id", COL_TEXT);
     add_col(t, "status", COL_TEXT);
@@ -449,4 +615,43 @@ const char *const *aimc_sweep_headline_figures(size_t *n)
 {
     *n = sizeof headline / sizeof headline[0];
     return headline;
+}
+
+/* ---- cells, for studies and findings ---------------------------------------------------------------------------- */
+
+size_t aimc_sweep_table_rows(const aimc_sweep_table *t) { return json_object_array_length(t->rows); }
+size_t aimc_sweep_table_columns(const aimc_sweep_table *t) { return t->ncols; }
+
+const char *aimc_sweep_table_column(const aimc_sweep_table *t, size_t i, char *kind, const char **description)
+{
+    if (i >= t->ncols)
+        return NULL;
+    *kind = t->cols[i].kind == COL_TEXT ? 't' : t->cols[i].kind == COL_INT ? 'i' : 'r';
+    *description = t->cols[i].description;
+    return t->cols[i].name;
+}
+
+json_object *aimc_sweep_table_cell(const aimc_sweep_table *t, size_t row, const char *column)
+{
+    return row < aimc_sweep_table_rows(t) ? get(json_object_array_get_idx(t->rows, row), column) : NULL;
+}
+
+static double cell_number(void *ctx, size_t row, const char *column)
+{
+    json_object *v = aimc_sweep_table_cell(ctx, row, column);
+    json_type ty = json_object_get_type(v);
+    return v && (ty == json_type_int || ty == json_type_double || ty == json_type_boolean) ? json_object_get_double(v)
+                                                                                           : NAN;
+}
+
+static const char *cell_string(void *ctx, size_t row, const char *column)
+{
+    json_object *v = aimc_sweep_table_cell(ctx, row, column);
+    return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
+}
+
+json_object *aimc_sweep_table_findings(const aimc_sweep_table *t, json_object *spec)
+{
+    aimc_sweep_findings_table ft = {(void *)t, aimc_sweep_table_rows(t), cell_number, cell_string};
+    return aimc_sweep_findings_eval(spec, &ft);
 }

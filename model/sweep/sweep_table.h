@@ -3,7 +3,8 @@
  * ratio_*, the chip's tiles and tiers, whether the point is on the Pareto front, and the reason of a refused or
  * failed point), written as CSV and JSON ("format": "aimc3d-sweep-table/1").  Only inputs and simulated figures
  * go in (no wall times, attempts or paths), so the table is byte-identical whatever the backend, chunking or
- * job count.  The Pareto front is over the chosen objectives (figure -> "min" or "max") among the ok points. */
+ * job count.  A spec with its own "columns" gets exactly those, each cell a formula over the point (label, axes,
+ * run options) and its result (report, exact figures).  The Pareto front is over the chosen objectives (figure -> "min" or "max") among the ok points. */
 #ifndef AIMC_SWEEP_TABLE_H
 #define AIMC_SWEEP_TABLE_H
 
@@ -42,5 +43,14 @@ const char *aimc_sweep_table_objective(const aimc_sweep_table *t, size_t i, bool
 bool aimc_sweep_table_has_figure(const aimc_sweep_table *t, const char *name);
 /* The headline figures plotted against each swept axis (when the table has them). */
 const char *const *aimc_sweep_headline_figures(size_t *n);
+
+/* The cells (rows in plan order): a column's name, kind ('t' text, 'i' int, 'r' real) and description (the spec's
+ * columns; "" otherwise); a cell (borrowed; NULL when empty). */
+size_t aimc_sweep_table_rows(const aimc_sweep_table *t);
+size_t aimc_sweep_table_columns(const aimc_sweep_table *t);
+const char *aimc_sweep_table_column(const aimc_sweep_table *t, size_t i, char *kind, const char **description);
+json_object *aimc_sweep_table_cell(const aimc_sweep_table *t, size_t row, const char *column);
+/* The findings of a (checked) findings spec over the table (model/sweep/sweep_findings.h); the caller puts it. */
+json_object *aimc_sweep_table_findings(const aimc_sweep_table *t, json_object *spec);
 
 #endif

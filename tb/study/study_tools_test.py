@@ -87,6 +87,11 @@ def read_table(folder, name):
     return header, table
 
 
+def table_of_sweep(folder):
+    with open(os.path.join(folder, "table.csv")) as f:
+        return list(csv.DictReader(f))
+
+
 def check_row(name, k, r):
     where = "%s row %d (%s)" % (name, k, r["point"])
     for col in POSITIVE:
@@ -193,6 +198,14 @@ def study_reduced(tmp):
     s = check_findings(outs[0], tables)
     plots = check_plots(outs[0], s)
     check(not glob.glob(os.path.join(outs[0], "*.tmp.*")), "temporary files left behind")
+    # the study is data: each table a sweep of the shipped spec, planned, run and collected in the folder
+    for name, n in TABLES.items():
+        sweep = os.path.join(outs[0], s["tables"][name]["sweep"])
+        with open(os.path.join(sweep, "points.jsonl")) as fh:
+            pts = [json.loads(line) for line in fh]
+        check(len(pts) == n and [p["label"] for p in pts] == [r["point"] for r in tables[name]],
+              "%s: the sweep's points are not the table's rows" % name)
+        check(len(table_of_sweep(sweep)) == n, "%s: the sweep's collected table" % name)
     for path in sorted(glob.glob(os.path.join(outs[0], "*.csv")) + glob.glob(os.path.join(outs[0], "*.json"))):
         other = os.path.join(outs[1], os.path.basename(path))
         with open(path, "rb") as fa, open(other, "rb") as fb:

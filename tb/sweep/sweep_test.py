@@ -8,6 +8,8 @@ Cases:
   local_parallel  plan, run on the local pool (2 jobs and 1 job) and on GNU parallel: byte-identical tables; a
                   point's figures equal `aimc3d run` on its resolved chip; the edited chip differs from the preset
                   in the swept fields only; resume skips finished points and retries a failed one keeping its error
+  spec_columns    a spec's own columns (formulas over the report and the exact figures), label, tags, findings and
+                  plot, against the point results and a second implementation
   slurm           a real single-node Slurm (munge, slurmctld, slurmd started here, stopped by pid): an array sweep
                   with --wait, one array task cancelled mid-run, the sweep run again: complete, and its table
                   byte-identical to the local pool's
@@ -91,6 +93,21 @@ def case_bad_specs():
         ("unknown base run option", lambda s: s["base"]["run"].update(tokenz=2), "base.run.tokenz"),
         ("bad objective", lambda s: s.update(objectives={"tokens_per_s": "most"}), "objectives.tokens_per_s"),
         ("wrong format", lambda s: s.update(format="aimc3d-sweep/9"), "format"),
+        ("a tag that is an object", lambda s: s["axes"].append({"path": "tag.k", "values": [{}]}), "axes[4].values"),
+        ("a label naming no axis", lambda s: s.update(label="T{chip.tile.tierz}"), "label"),
+        ("a column reading nothing known", lambda s: s.update(columns=[{"name": "x", "kind": "real",
+                                                                       "value": "figures.tokens / nope"}]),
+         "columns[0].value"),
+        ("a column formula that does not parse", lambda s: s.update(columns=[{"name": "x", "kind": "real",
+                                                                             "value": "figures.tokens /"}]),
+         "columns[0].value"),
+        ("a column kind", lambda s: s.update(columns=[{"name": "x", "kind": "float", "value": "1"}]),
+         "columns[0].kind"),
+        ("findings over a missing column", lambda s: s.update(columns=[{"name": "x", "kind": "real", "value": "1"}],
+                                                              findings={"kind": "extremes", "columns": ["y"]}),
+         "findings.columns[0]"),
+        ("an unknown findings kind", lambda s: s.update(findings={"kind": "median"}), "findings.kind"),
+        ("a plot script that is not there", lambda s: s.update(plot="nope.gp"), "plot"),
     ]
     tmp = fresh("specs")
     os.makedirs(tmp)
@@ -427,10 +444,86 @@ def slurm_sweep(slurm):
           (len(pending) - len(done)))
 
 
+# ---- the spec's own columns, labels, tags, findings and plot ------------------------------------------------------
+
+def case_spec_columns():
+    """Columns as formulas, checked against the report each point holds and against the result's exact figures
+    recomputed here; findings against a second implementation over the table; the label and the tags."""
+    spec = load_spec()
+    spec["axes"] = [{"path": "chip.tile.tiers", "values": [2, 8]},
+                    {"zip": [{"path": "run.batch", "values": [1, 2, 4]}, {"path": "tag.size", "values": ["s", "m", "l"]}]}]
+    spec["base"]["run"]["fit"] = True
+    spec["label"] = "T{chip.tile.tiers} {tag.size}B{run.batch}"
+    spec["columns"] = [
+        {"name": "point", "kind": "text", "value": "label"},
+        {"name": "size", "kind": "text", "value": "tag.size"},
+        {"name": "batch", "kind": "int", "value": "run.batch"},
+        {"name": "tiers", "kind": "int", "value": "report.config.tiers"},
+        {"name": "mvms_per_token", "kind": "real", "value": "figures.tier_mvms / figures.tokens"},
+        {"name": "dram_nJ_per_token", "kind": "real", "value": "figures.energy_fJ.dram / 1e6 / figures.tokens"},
+        {"name": "tokens_per_s", "kind": "real", "value": "figures.tokens_per_s"},
+        {"name": "neg", "kind": "real", "value": "-(2 + max(1, run.batch)) * 0.5"},
+    ]
+    spec["objectives"] = {"tokens_per_s": "max", "dram_nJ_per_token": "min"}
+    spec["findings"] = {"kind": "steps", "fields": [
+        {"name": "from", "column": "point", "value": "text", "row": "previous"},
+        {"name": "speedup", "column": "tokens_per_s", "value": "ratio", "digits": 4}]}
+    tmp = fresh("columns")
+    os.makedirs(tmp)
+    with open(os.path.join(tmp, "plot.gp"), "w") as f:
+        f.write("set xlabel 'batch'\nplot data using 'batch':'tokens_per_s' with points title 'tokens/s'\n")
+    spec["plot"] = "plot.gp"
+    path = os.path.join(tmp, "columns.json")
+    with open(path, "w") as f:
+        json.dump(spec, f)
+    out = os.path.join(tmp, "sweep")
+    aimc3d(["sweep", "plan", path, "--out", out])
+    aimc3d(["sweep", "run", out, "--jobs", "2"])
+    aimc3d(["sweep", "collect", out])
+    pts = points_of(out)
+    labels = ["T%d %sB%d" % (t, sz, b) for t in (2, 8) for sz, b in (("s", 1), ("m", 2), ("l", 4))]
+    check([p["label"] for p in pts] == labels, "labels %r, expected %r" % ([p["label"] for p in pts], labels))
+    with open(os.path.join(out, "table.csv")) as f:
+        header = f.readline().strip().split(",")
+    check(header == [c["name"] for c in spec["columns"]] + ["pareto"], "table columns %r" % header)
+    rows = table_of(out)
+    check(len(rows) == 6, "6 rows expected, %d" % len(rows))
+    for p, row in zip(pts, rows):
+        with open(os.path.join(out, "points", p["id"] + ".json")) as f:
+            res = json.load(f)
+        rep, fig = res["report"], res["figures"]
+        tokens = rep["summary"]["tokens"]
+        check(row["point"] == p["label"] and row["size"] == p["axes"]["tag.size"], "label/tag cells of %s" % p["label"])
+        check(int(row["batch"]) == p["run"]["batch"] and int(row["tiers"]) == p["axes"]["chip.tile.tiers"],
+              "batch/tiers cells of %s" % p["label"])
+        # the exact figures agree with the (rounded) report; the cells are them through the formulas
+        check(fig["tier_mvms"] == rep["totals"]["counters"]["tier_mvms"] and fig["tokens"] == tokens,
+              "exact counters differ from the report's")
+        check(abs(fig["energy_fJ"]["dram"] * 1e-3 - rep["totals"]["energy_pJ"]["dram"]) <= 1e-3,
+              "exact DRAM energy %r fJ, report %r pJ" % (fig["energy_fJ"]["dram"], rep["totals"]["energy_pJ"]["dram"]))
+        check(abs(fig["tokens_per_s"] - rep["summary"]["tokens_per_s"]) <= 5e-4, "exact tokens/s vs the report")
+        check(row["mvms_per_token"] == "%.9g" % (fig["tier_mvms"] / tokens), "mvms_per_token cell")
+        check(row["dram_nJ_per_token"] == "%.9g" % (fig["energy_fJ"]["dram"] / 1e6 / tokens), "dram cell")
+        check(row["neg"] == "%.9g" % (-(2 + max(1, p["run"]["batch"])) * 0.5), "neg cell %r" % row["neg"])
+    with open(os.path.join(out, "findings.json")) as f:
+        found = json.load(f)["findings"]
+    want = [{"from": rows[k - 1]["point"], "speedup": float(rows[k]["tokens_per_s"]) / float(rows[k - 1]["tokens_per_s"])}
+            for k in range(1, len(rows))]
+    check(len(found) == len(want) and all(a["from"] == b["from"] and abs(a["speedup"] - b["speedup"]) <= 6e-5
+                                          for a, b in zip(found, want)), "findings %r, expected %r" % (found, want))
+    gp = os.path.join(out, "plots", "tiny.gp")
+    check(os.path.exists(gp) and "data = '../table.csv'" in open(gp).read(), "the spec's plot script")
+    if shutil.which("gnuplot"):
+        check(os.path.exists(os.path.join(out, "plots", "tiny.svg")), "the spec's plot was not rendered")
+    print("ok: labels, tags, %d columns = their formulas over the exact figures (= the report's, rounded), "
+          "findings (steps) = a second implementation, the spec's plot" % len(header))
+
+
 def main():
     global CASE, AIMC3D, WORKDIR, SPEC
     CASE, AIMC3D, WORKDIR, SPEC = sys.argv[1:5]
-    {"bad_specs": case_bad_specs, "local_parallel": case_local_parallel, "slurm": case_slurm}[CASE]()
+    {"bad_specs": case_bad_specs, "local_parallel": case_local_parallel, "slurm": case_slurm,
+     "spec_columns": case_spec_columns}[CASE]()
 
 
 if __name__ == "__main__":
