@@ -94,7 +94,8 @@ def summarize(stat, mem_bits):
     mods = {}
     for name, m in stat["modules"].items():
         own = {t: n for t, n in m["num_cells_by_type"].items() if t.startswith("$_")}
-        subs = {block_of(t): n for t, n in m["num_cells_by_type"].items() if not t.startswith("$")}
+        # instances of other modules ('$paramod$<hash>\\tile' too), by block
+        subs = {block_of(t): n for t, n in m["num_cells_by_type"].items() if t in stat["modules"]}
         unknown = [t for t in own if t not in CELL_UM2]
         if unknown:
             print("synth: %s: cells outside the area table: %s" % (name, unknown))
