@@ -24,18 +24,12 @@ typedef struct {
     uint16_t integrate_todo;
 } comb;
 
-static void outputs(const aimc_tile_ref *r, const aimc_vtile_in *in, aimc_vtile_out *out, comb *c)
+/* The outputs of each block during the cycle: they depend on its registers and on the signals it takes from the
+ * other blocks (mvm_done, the ADC's start), not on the late inputs. */
+static void ctrl_outputs(const aimc_tile_ref *r, bool mvm_done, aimc_vtile_out *out)
 {
-    c->adc_deciding = r->adc_state == ADC_DECIDE;
-    c->mvm_done = c->adc_deciding && r->bit == 0 && r->mux == (uint16_t)(in->mux - 1);
-    c->mvm_start = r->state == AIMC_TILE_COMPUTE && r->first_compute;
-    c->integrate_todo = r->dac_done ? in->integrate_cycles
-                        : in->integrate_cycles == 0 ? 0 : (uint16_t)(in->integrate_cycles - 1);
-    c->adc_start = r->adc_go || ((r->dac_done || r->dac_empty) && c->integrate_todo == 0);
-    c->adc_sampling = c->adc_start || r->adc_state == ADC_SAMPLE;
-
-    out->req_ready = r->state == AIMC_TILE_IDLE || (r->state == AIMC_TILE_COMPUTE && c->mvm_done);
-    out->mvm_start = c->mvm_start;
+    out->req_ready = r->state == AIMC_TILE_IDLE || (r->state == AIMC_TILE_COMPUTE && mvm_done);
+    out->mvm_start = r->state == AIMC_TILE_COMPUTE && r->first_compute;
     out->done_valid = r->done_valid;
     out->done_tag = r->done_tag;
     out->tier_en = r->tier_selected ? (uint32_t)1 << r->active_tier : 0;
@@ -46,6 +40,62 @@ static void outputs(const aimc_tile_ref *r, const aimc_vtile_in *in, aimc_vtile_
     out->state = r->state;
     out->switch_count = r->switch_count;
     out->mvm_count = r->mvm_count;
+}
+
+static void dac_outputs(const aimc_tile_ref *r, aimc_tile_ref_dac_out *out)
+{
+    out->driving = r->dac_driving;
+    out->drive_done = r->dac_done;
+    out->drive_empty = r->dac_empty;
+    out->range_error = r->dac_range_error;
+    out->drive_cycle = r->drive_cycle;
+    out->drive_len = r->drive_len;
+    out->conversions = r->dac_conversions;
+    out->pulses = r->drive_pulses;
+    out->max_code = r->dac_max_code;
+    out->conversions_total = r->dac_conversions_total;
+    out->pulses_total = r->drive_pulses_total;
+}
+
+static void adc_outputs(const aimc_tile_ref *r, const aimc_vtile_in *in, const comb *c, aimc_tile_ref_adc_out *out)
+{
+    out->sampling = c->adc_sampling;
+    out->deciding = c->adc_deciding;
+    out->last = c->adc_deciding && r->bit == 0 && r->mux == (uint16_t)(in->mux - 1);
+    out->valid = r->valid;
+    out->mux = r->mux;
+    out->valid_mux = r->valid_mux;
+    out->bit = r->bit;
+    if (r->valid)
+        memcpy(out->sat, r->sat, sizeof out->sat);
+    else
+        memset(out->sat, 0, sizeof out->sat);
+    out->mvm_conversions = r->mvm_conversions;
+    out->mvm_saturated = r->mvm_saturated;
+    out->conversions_total = r->conversions_total;
+    out->saturated_total = r->saturated_total;
+}
+
+/* The SAR registers as seen during the cycle (kept for aimc_tile_ref_sar). */
+static void keep_sar(aimc_tile_ref *r, const aimc_vtile_in *in, bool deciding, bool valid)
+{
+    if (deciding || valid) {
+        uint32_t adcs = in->adcs < AIMC_VTILE_MAX_ADCS ? in->adcs : AIMC_VTILE_MAX_ADCS;
+        memcpy(r->sar_out, r->sar, adcs * sizeof r->sar[0]);
+    }
+}
+
+static void outputs(const aimc_tile_ref *r, const aimc_vtile_in *in, aimc_vtile_out *out, comb *c)
+{
+    c->adc_deciding = r->adc_state == ADC_DECIDE;
+    c->mvm_done = c->adc_deciding && r->bit == 0 && r->mux == (uint16_t)(in->mux - 1);
+    c->mvm_start = r->state == AIMC_TILE_COMPUTE && r->first_compute;
+    c->integrate_todo = r->dac_done ? in->integrate_cycles
+                        : in->integrate_cycles == 0 ? 0 : (uint16_t)(in->integrate_cycles - 1);
+    c->adc_start = r->adc_go || ((r->dac_done || r->dac_empty) && c->integrate_todo == 0);
+    c->adc_sampling = c->adc_start || r->adc_state == ADC_SAMPLE;
+
+    ctrl_outputs(r, c->mvm_done, out);
 
     if (c->mvm_start)
         out->phase = AIMC_TILE_PH_LOAD;
@@ -57,28 +107,32 @@ static void outputs(const aimc_tile_ref *r, const aimc_vtile_in *in, aimc_vtile_
         out->phase = AIMC_TILE_PH_CONVERT;
     else
         out->phase = AIMC_TILE_PH_IDLE;
-    out->dac_driving = r->dac_driving;
-    out->dac_drive_cycle = r->drive_cycle;
-    out->dac_drive_len = r->drive_len;
-    out->adc_sampling = c->adc_sampling;
-    out->adc_deciding = c->adc_deciding;
-    out->adc_mux = r->mux;
-    out->adc_bit = r->bit;
-    out->adc_valid = r->valid;
-    out->adc_valid_mux = r->valid_mux;
-    if (r->valid)
-        memcpy(out->adc_sat, r->sat, sizeof out->adc_sat);
-    else
-        memset(out->adc_sat, 0, sizeof out->adc_sat);
+
+    aimc_tile_ref_dac_out dac;
+    dac_outputs(r, &dac);
+    out->dac_driving = dac.driving;
+    out->dac_drive_cycle = dac.drive_cycle;
+    out->dac_drive_len = dac.drive_len;
+    out->dac_conversions_total = dac.conversions_total;
+    out->drive_pulses_total = dac.pulses_total;
+
+    aimc_tile_ref_adc_out adc;
+    adc_outputs(r, in, c, &adc);
+    out->adc_sampling = adc.sampling;
+    out->adc_deciding = adc.deciding;
+    out->adc_mux = adc.mux;
+    out->adc_bit = adc.bit;
+    out->adc_valid = adc.valid;
+    out->adc_valid_mux = adc.valid_mux;
+    memcpy(out->adc_sat, adc.sat, sizeof out->adc_sat);
+    out->conversions_total = adc.conversions_total;
+    out->saturated_total = adc.saturated_total;
+
     out->done_dac_conversions = r->done_dac_conversions;
     out->done_drive_pulses = r->done_drive_pulses;
     out->done_conversions = r->mvm_conversions;
     out->done_saturated = r->mvm_saturated;
     out->done_buffer_accesses = r->done_buffer_accesses;
-    out->dac_conversions_total = r->dac_conversions_total;
-    out->drive_pulses_total = r->drive_pulses_total;
-    out->conversions_total = r->conversions_total;
-    out->saturated_total = r->saturated_total;
 }
 
 /* The rising edge of tier_select_ctrl: later assignments win, as in the RTL's always_ff. */
@@ -128,11 +182,15 @@ static void dac_edge(const aimc_tile_ref *r, const aimc_vtile_in *in, const aimc
 {
     next->dac_done = false;
     next->dac_empty = false;
+    next->dac_range_error = false;
     if (load) {
         uint32_t mx = 0, sum = 0, ones = 0;
+        uint32_t code_max = (1u << (in->b_in_bits - 1)) - 1;
+        bool bad = false;
         uint32_t n = late->ncodes < in->rows ? late->ncodes : in->rows;
         for (uint32_t i = 0; i < n; i++) {
             uint32_t m = (uint32_t)(late->codes[i] < 0 ? -late->codes[i] : late->codes[i]);
+            bad = bad || m > code_max;
             mx = m > mx ? m : mx;
             sum += m;
             ones += (uint32_t)__builtin_popcount(m);
@@ -141,6 +199,8 @@ static void dac_edge(const aimc_tile_ref *r, const aimc_vtile_in *in, const aimc
         uint32_t pulses = in->bit_serial ? ones : sum;
         uint32_t conversions = in->bit_serial ? (uint32_t)in->rows * (in->b_in_bits - 1u) : in->rows;
         next->drive_len = (uint16_t)len;
+        next->dac_max_code = mx;
+        next->dac_range_error = bad;
         next->drive_pulses = pulses;
         next->drive_pulses_total = r->drive_pulses_total + pulses;
         next->dac_conversions = conversions;
@@ -240,10 +300,7 @@ void aimc_tile_ref_cycle(aimc_tile_ref *r, const aimc_vtile_in *in, const aimc_t
 {
     comb c;
     outputs(r, in, out, &c);
-    if (out->adc_deciding || out->adc_valid) {
-        uint32_t adcs = in->adcs < AIMC_VTILE_MAX_ADCS ? in->adcs : AIMC_VTILE_MAX_ADCS;
-        memcpy(r->sar_out, r->sar, adcs * sizeof r->sar[0]);
-    }
+    keep_sar(r, in, out->adc_deciding, out->adc_valid);
     if (!in->rst_n) {
         aimc_tile_ref_init(r, r->tiers);
         return;
@@ -260,4 +317,46 @@ void aimc_tile_ref_cycle(aimc_tile_ref *r, const aimc_vtile_in *in, const aimc_t
         next->done_drive_pulses = prev.drive_pulses;
         next->done_buffer_accesses = (uint32_t)in->rows + (uint32_t)in->adcs * in->mux;
     }
+}
+
+/* ---- the blocks alone ---- */
+
+void aimc_tile_ref_ctrl_cycle(aimc_tile_ref *r, const aimc_vtile_in *in, bool mvm_done, aimc_vtile_out *out)
+{
+    ctrl_outputs(r, mvm_done, out);
+    if (!in->rst_n) {
+        aimc_tile_ref_init(r, r->tiers);
+        return;
+    }
+    aimc_tile_ref prev = *r;
+    ctrl_edge(&prev, in, mvm_done, in->req_valid && out->req_ready, r);
+}
+
+void aimc_tile_ref_dac_cycle(aimc_tile_ref *r, const aimc_vtile_in *in, const aimc_tile_ref_late *late, bool load,
+                             aimc_tile_ref_dac_out *out)
+{
+    dac_outputs(r, out);
+    if (!in->rst_n) {
+        aimc_tile_ref_init(r, r->tiers);
+        return;
+    }
+    aimc_tile_ref prev = *r;
+    dac_edge(&prev, in, late, load, r);
+}
+
+void aimc_tile_ref_adc_cycle(aimc_tile_ref *r, const aimc_vtile_in *in, const aimc_tile_ref_late *late, bool start,
+                             aimc_tile_ref_adc_out *out)
+{
+    comb c = {0};
+    c.adc_start = start;
+    c.adc_deciding = r->adc_state == ADC_DECIDE;
+    c.adc_sampling = start || r->adc_state == ADC_SAMPLE;
+    adc_outputs(r, in, &c, out);
+    keep_sar(r, in, out->deciding, out->valid);
+    if (!in->rst_n) {
+        aimc_tile_ref_init(r, r->tiers);
+        return;
+    }
+    aimc_tile_ref prev = *r;
+    adc_edge(&prev, in, late, &c, r);
 }

@@ -37,6 +37,8 @@ typedef struct {
     bool dac_driving, dac_done, dac_empty;
     uint16_t drive_cycle, drive_len;
     uint32_t dac_conversions, drive_pulses;
+    uint32_t dac_max_code;  /* max |code| of the MVM (the port max_code) */
+    bool dac_range_error;   /* a code loaded at the last edge was outside b_in bits (the port range_error) */
     uint64_t dac_conversions_total, drive_pulses_total;
     /* integration */
     bool integrating, adc_go;
@@ -66,5 +68,35 @@ void aimc_tile_ref_cycle(aimc_tile_ref *r, const aimc_vtile_in *in, const aimc_t
 const uint16_t *aimc_tile_ref_sar(const aimc_tile_ref *r);
 /* Whether the request presented this cycle would switch tiers (valid before the edge). */
 bool aimc_tile_ref_needs_switch(const aimc_tile_ref *r, uint8_t tier);
+
+/* The tile's blocks alone (hw/tier_select_ctrl.sv, dac_periphery.sv, adc_periphery.sv), for block-level benches
+ * (tb/cocotb): one cycle of one block, the signals the tile wires between its blocks given as inputs (mvm_done
+ * of the controller, load of the DAC, start of the ADC).  Each uses and updates only its block's part of r (a
+ * reference used for one block only), the same edge functions aimc_tile_ref_cycle is made of. */
+/* tier_select_ctrl: fills out's controller fields (req_ready .. mvm_count); the other fields are left alone. */
+void aimc_tile_ref_ctrl_cycle(aimc_tile_ref *r, const aimc_vtile_in *in, bool mvm_done, aimc_vtile_out *out);
+
+typedef struct {
+    bool driving, drive_done, drive_empty, range_error;
+    uint16_t drive_cycle, drive_len;
+    uint32_t conversions, pulses, max_code;
+    uint64_t conversions_total, pulses_total;
+} aimc_tile_ref_dac_out;
+/* dac_periphery (in: rst_n, rows, bit_serial, b_in_bits; the codes in late, read when load is set). */
+void aimc_tile_ref_dac_cycle(aimc_tile_ref *r, const aimc_vtile_in *in, const aimc_tile_ref_late *late, bool load,
+                             aimc_tile_ref_dac_out *out);
+
+typedef struct {
+    bool sampling, deciding, last, valid;
+    uint16_t mux, valid_mux;
+    uint8_t bit;
+    uint64_t sat[AIMC_VTILE_ADC_WORDS]; /* with valid (0 otherwise) */
+    uint32_t mvm_conversions, mvm_saturated;
+    uint64_t conversions_total, saturated_total;
+} aimc_tile_ref_adc_out;
+/* adc_periphery (in: rst_n, b_out_bits, adcs, mux; the decisions in late, read in deciding cycles); the SAR
+ * registers of the cycle: aimc_tile_ref_sar. */
+void aimc_tile_ref_adc_cycle(aimc_tile_ref *r, const aimc_vtile_in *in, const aimc_tile_ref_late *late, bool start,
+                             aimc_tile_ref_adc_out *out);
 
 #endif

@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""Builds one RTL block and runs its cocotb bench (bench_<block>.py) through cocotb's Python runner.
+
+    run_bench.py --block tile --sim verilator --rtl-dir hw --scoreboard BUILD/tb/cocotb/libaimc_scoreboard.so \
+                 --build-dir BUILD/tb/cocotb/verilator/tile [--seed N] [--cycles N] [--waves]
+
+The seed (printed) comes from --seed, else $AIMC_COCOTB_SEED, else the clock.  Exit status 0 when every test of
+the bench passed (the scoreboard agreed on every cycle and the FSM coverage is complete), 1 otherwise."""
+import argparse
+import os
+import sys
+import time
+import warnings
+import xml.etree.ElementTree as ET
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+# Per block: its RTL files (in dependency order), top module, and the small parameters the bench runs at.
+BLOCKS = {
+    "tier_select_ctrl": (["tier_select_ctrl.sv"], {"TIERS": 4, "TAG_W": 8}),
+    "dac_periphery": (["dac_periphery.sv"], {"ROWS": 8, "B_IN": 5}),
+    "adc_periphery": (["adc_periphery.sv"], {"NADC": 4, "B_OUT": 6}),
+    "tile": (["tier_select_ctrl.sv", "dac_periphery.sv", "adc_periphery.sv", "tile.sv"],
+             {"TIERS": 4, "TAG_W": 8, "ROWS": 8, "B_IN": 5, "NADC": 4, "B_OUT": 6}),
+    "token_dispatcher": (["token_dispatcher.sv"],
+                         {"TILES": 4, "TIER_W": 2, "SLOTS": 4, "JOB_W": 6, "MAX_UNITS": 4, "UNIT_W": 3,
+                          "LAYER_W": 2, "PHASE_W": 1, "ENTRIES": 64, "BLOCKS": 256, "QDEPTH": 2}),
+}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--block", required=True, choices=sorted(BLOCKS))
+    ap.add_argument("--sim", required=True, choices=["verilator", "icarus"])
+    ap.add_argument("--rtl-dir", required=True)
+    ap.add_argument("--scoreboard", required=True, help="the reference models' shared library")
+    ap.add_argument("--build-dir", required=True)
+    ap.add_argument("--seed", type=int)
+    ap.add_argument("--cycles", type=int, help="stimulus length (each bench has its default)")
+    ap.add_argument("--waves", action="store_true", help="write a waveform into the build dir")
+    a = ap.parse_args()
+
+    seed = a.seed if a.seed is not None else int(os.environ.get("AIMC_COCOTB_SEED", int(time.time()) % 100000))
+    print(f"cocotb bench {a.block} on {a.sim}: seed {seed} (rerun with --seed {seed})", flush=True)
+    sources, params = BLOCKS[a.block]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # cocotb 1.8 flags its runner as experimental
+        from cocotb.runner import get_runner
+    runner = get_runner(a.sim)
+    build_args = []
+    if a.sim == "verilator":
+        # no lint stop on the blocks' own style warnings; -O1 for the C++: the benches are short, the build is not
+        build_args = ["-Wno-fatal", "-Wno-lint", "-Wno-style", "-CFLAGS", "-O1"]
+        if a.waves:
+            build_args += ["--trace-fst"]
+    t0 = time.time()
+    runner.build(verilog_sources=[os.path.join(a.rtl_dir, s) for s in sources], hdl_toplevel=a.block,
+                 parameters=params, build_args=build_args, build_dir=a.build_dir, always=True)
+    t1 = time.time()
+    env = {"AIMC_SCOREBOARD_LIB": os.path.abspath(a.scoreboard), "AIMC_BENCH_PARAMS": repr(params),
+           "PYTHONPATH": HERE + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    if a.cycles:
+        env["AIMC_BENCH_CYCLES"] = str(a.cycles)
+    if a.waves and a.sim == "icarus":
+        env["AIMC_BENCH_WAVES"] = os.path.join(os.path.abspath(a.build_dir), a.block + ".fst")
+    results = runner.test(test_module="bench_" + a.block, hdl_toplevel=a.block, build_dir=a.build_dir,
+                          test_dir=a.build_dir, seed=seed, extra_env=env, waves=a.waves)
+    t2 = time.time()
+    tests = failures = 0
+    for case in ET.parse(results).getroot().iter("testcase"):
+        tests += 1
+        if case.find("failure") is not None or case.find("error") is not None:
+            failures += 1
+    print(f"cocotb bench {a.block} on {a.sim}: {tests - failures}/{tests} tests passed, seed {seed}, "
+          f"build {t1 - t0:.1f} s, run {t2 - t1:.1f} s", flush=True)
+    sys.exit(0 if tests and not failures else 1)
+
+
+if __name__ == "__main__":
+    main()
