@@ -37,6 +37,8 @@ def lib():
             "aimc_sb_adc_quantize": (ctypes.c_int, [ctypes.c_void_p, ctypes.c_double, ctypes.POINTER(ctypes.c_int)]),
             "aimc_sb_compute_cycles": (ctypes.c_uint32, [ctypes.c_int, ctypes.c_uint32, ctypes.c_uint32,
                                                          ctypes.c_uint32, ctypes.c_uint32, I16P, ctypes.c_uint32]),
+            "aimc_sb_mvm_phases": (None, [ctypes.c_int, ctypes.c_uint32, ctypes.c_uint32, ctypes.c_uint32,
+                                          ctypes.c_uint32, I16P, ctypes.c_uint32, U32P]),
             "aimc_sb_latency_cycles": (ctypes.c_uint64, [ctypes.c_int, ctypes.c_uint32, ctypes.c_uint32]),
             "aimc_sb_mvm_events": (None, [ctypes.c_int, ctypes.c_uint32, ctypes.c_uint32, ctypes.c_uint32,
                                           ctypes.c_uint32, I16P, U64P]),
@@ -127,6 +129,14 @@ def compute_cycles(bit_serial, b_in, b_out, mux, integrate, codes):
     """K of an MVM with these codes (engine/tile_cost.h)."""
     c, n = _codes(codes)
     return lib().aimc_sb_compute_cycles(int(bit_serial), b_in, b_out, mux, integrate, c, n)
+
+
+def mvm_phases(bit_serial, b_in, b_out, mux, integrate, codes):
+    """{drive, integrate, convert, idle} cycles of an MVM with these codes (engine/tile_cost.h)."""
+    c, n = _codes(codes)
+    out = (ctypes.c_uint32 * 4)()
+    lib().aimc_sb_mvm_phases(int(bit_serial), b_in, b_out, mux, integrate, c, n, out)
+    return dict(zip(["drive", "integrate", "convert", "idle"], out))
 
 
 def latency_cycles(switches, switch_cycles, compute):

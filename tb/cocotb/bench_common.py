@@ -50,6 +50,8 @@ class Stimulus:
     def __init__(self, dut, rng):
         self.dut = dut
         self.rng = rng
+        self._handles = {}
+        self._driven = {}
 
     def reset_inputs(self):
         """Values of every input during reset."""
@@ -67,8 +69,21 @@ class Stimulus:
     def observe(self, n, item):
         """After the cycle's outputs are sampled (handshakes completed...)."""
 
+    def handle(self, name):
+        h = self._handles.get(name)
+        if h is None:
+            h = self._handles[name] = sig(self.dut, name)
+        return h
+
     def read(self, names):
-        return {k: int(sig(self.dut, k).value) for k in names}
+        return {k: int(self.handle(k).value) for k in names}
+
+    def write(self, ports):
+        """Drives the ports whose value changes (an unchanged port keeps its value)."""
+        for k, v in ports.items():
+            if self._driven.get(k) != v:
+                self.handle(k).value = v
+                self._driven[k] = v
 
 
 class CycleAgent(uvm_agent):
@@ -80,24 +95,20 @@ class CycleAgent(uvm_agent):
         self.stim = ConfigDB().get(self, "", "STIM")
         self.cycles = ConfigDB().get(self, "", "CYCLES")
 
-    def write_ports(self, ports):
-        for k, v in ports.items():
-            sig(self.dut, k).value = v
-
     async def run_phase(self):
         self.raise_objection()
         dut, stim = self.dut, self.stim
         cocotb.start_soon(Clock(dut.clk, 10, units="ns").start())
-        self.write_ports(stim.reset_inputs())
+        stim.write(stim.reset_inputs())
         for _ in range(3):
             await FallingEdge(dut.clk)
         for n in range(self.cycles):
             await FallingEdge(dut.clk)
             early = stim.early(n)
-            self.write_ports(early)
+            stim.write(early)
             await Timer(1, units="ns")
             late_ports, extra = stim.late(n)
-            self.write_ports(late_ports)
+            stim.write(late_ports)
             await Timer(1, units="ns")
             item = CycleItem(n, {**early, **late_ports}, stim.read(stim.outputs), extra)
             stim.observe(n, item)

@@ -57,7 +57,7 @@ def main():
     runner.build(verilog_sources=[os.path.join(a.rtl_dir, s) for s in sources], hdl_toplevel=a.block,
                  parameters=params, build_args=build_args, build_dir=a.build_dir, always=True)
     t1 = time.time()
-    env = {"AIMC_SCOREBOARD_LIB": os.path.abspath(a.scoreboard), "AIMC_BENCH_PARAMS": repr(params),
+    env = {"VIRTUAL_ENV": sys.prefix, "AIMC_SCOREBOARD_LIB": os.path.abspath(a.scoreboard), "AIMC_BENCH_PARAMS": repr(params),
            "PYTHONPATH": HERE + os.pathsep + os.environ.get("PYTHONPATH", "")}
     if a.cycles:
         env["AIMC_BENCH_CYCLES"] = str(a.cycles)

@@ -210,6 +210,20 @@ uint32_t aimc_sb_compute_cycles(int bit_serial, uint32_t b_in_bits, uint32_t b_o
     return aimc_tier_mvm_compute_cycles(&p, s.max_abs);
 }
 
+/* The phases of that MVM: out = {drive, integrate, convert, idle} cycles. */
+void aimc_sb_mvm_phases(int bit_serial, uint32_t b_in_bits, uint32_t b_out_bits, uint32_t mux,
+                        uint32_t integrate_cycles, const int16_t *codes, uint32_t rows, uint32_t out[4])
+{
+    aimc_periphery_config p;
+    periphery(&p, rows, mux, bit_serial, b_in_bits, b_out_bits, mux, integrate_cycles, 1.0);
+    aimc_codes_summary s;
+    aimc_codes_summarise(codes, rows, &s);
+    aimc_tier_mvm_phases ph;
+    aimc_tier_mvm_phases_of(&p, s.max_abs, &ph);
+    uint32_t v[4] = {ph.drive, ph.integrate, ph.convert, ph.idle};
+    memcpy(out, v, sizeof v);
+}
+
 uint64_t aimc_sb_latency_cycles(int switches, uint32_t switch_cycles, uint32_t compute_cycles)
 {
     return aimc_tier_mvm_latency_cycles(switches != 0, switch_cycles, compute_cycles);
