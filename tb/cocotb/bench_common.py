@@ -76,7 +76,9 @@ class Stimulus:
         return h
 
     def read(self, names):
-        return {k: int(self.handle(k).value) for k in names}
+        # the value's bit string straight from the GPI handle: BinaryValue objects (handle.value) made for some
+        # 40 signals a cycle are most of a bench's run time; an X or Z bit still fails int()
+        return {k: int(self.handle(k)._handle.get_signal_val_binstr(), 2) for k in names}
 
     def write(self, ports):
         """Drives the ports whose value changes (an unchanged port keeps its value)."""
@@ -195,12 +197,10 @@ class Coverage(uvm_subscriber):
         for f in self.fsms:
             f.sample(item.outputs[f.signal])
 
-    def report_phase(self):
+    def check_phase(self):
         for f in self.fsms + self.bins:
             for line in f.report():
                 print(line, flush=True)
-
-    def check_phase(self):
         problems = [p for f in self.fsms + self.bins for p in f.problems()]
         assert not problems, "coverage incomplete: " + "; ".join(problems)
 
@@ -223,11 +223,13 @@ class Scoreboard(uvm_subscriber):
                 self.errors.append(f"cycle {n}: {what}: DUT {got}, reference {want}")
                 self.logger.error(self.errors[-1])
 
-    def report_phase(self):
-        print(f"scoreboard {self.get_name()}: {self.checks} checks, {len(self.errors)} mismatches"
-              + (" (first 10 kept)" if len(self.errors) >= 10 else ""), flush=True)
+    def summary(self):
+        return [f"scoreboard: {self.checks} checks, {len(self.errors)} mismatches"
+                + (" (first 10 kept)" if len(self.errors) >= 10 else "")]
 
     def check_phase(self):
+        for line in self.summary():
+            print(line, flush=True)
         assert self.checks > 0, "the scoreboard checked nothing"
         assert not self.errors, "scoreboard mismatches: " + "; ".join(self.errors[:3])
 
