@@ -4,6 +4,8 @@
     run_bench.py --block tile --sim verilator --rtl-dir hw --scoreboard BUILD/tb/cocotb/libaimc_scoreboard.so \
                  --build-dir BUILD/tb/cocotb/verilator/tile [--seed N] [--cycles N] [--waves]
 
+--waves writes BUILD_DIR/dump.fst (open it with gtkwave).
+
 The seed (printed) comes from --seed, else $AIMC_COCOTB_SEED, else the clock.  Exit status 0 when every test of
 the bench passed (the scoreboard agreed on every cycle and the FSM coverage is complete), 1 otherwise."""
 import argparse
@@ -54,25 +56,37 @@ def main():
         build_args = ["-Wno-fatal", "-Wno-lint", "-Wno-style"]
         os.environ["MAKEFLAGS"] = (os.environ.get("MAKEFLAGS", "") + " OPT_FAST=-O0 OPT_SLOW=-O0 OPT_GLOBAL=-O0").strip()
         if a.waves:
-            build_args += ["--trace-fst"]
+            build_args += ["--trace-fst"]  # cocotb's Verilator main writes dump.fst into the build dir
+    extra_sources = []
+    if a.waves and a.sim == "icarus":
+        # cocotb 1.8's Icarus runner adds no dump: a second root module that dumps the block
+        os.makedirs(a.build_dir, exist_ok=True)
+        dump = os.path.join(os.path.abspath(a.build_dir), "aimc_waves.sv")
+        with open(dump, "w") as f:
+            f.write(f'module aimc_waves; initial begin $dumpfile("{os.path.dirname(dump)}/dump.fst"); '
+                    f'$dumpvars(0, {a.block}); end endmodule\n')
+        extra_sources = [dump]
+        build_args = ["-s", a.block, "-s", "aimc_waves"]
     t0 = time.time()
-    runner.build(verilog_sources=[os.path.join(a.rtl_dir, s) for s in sources], hdl_toplevel=a.block,
+    runner.build(verilog_sources=[os.path.join(a.rtl_dir, s) for s in sources] + extra_sources,
+                 hdl_toplevel=a.block,
                  parameters=params, build_args=build_args, build_dir=a.build_dir, always=True)
     t1 = time.time()
     env = {"VIRTUAL_ENV": sys.prefix, "AIMC_SCOREBOARD_LIB": os.path.abspath(a.scoreboard), "AIMC_BENCH_PARAMS": repr(params),
            "PYTHONPATH": HERE + os.pathsep + os.environ.get("PYTHONPATH", "")}
     if a.cycles:
         env["AIMC_BENCH_CYCLES"] = str(a.cycles)
-    if a.waves and a.sim == "icarus":
-        env["AIMC_BENCH_WAVES"] = os.path.join(os.path.abspath(a.build_dir), a.block + ".fst")
+    plusargs = ["-fst"] if a.waves and a.sim == "icarus" else []  # vvp: FST, an argument after the file
     results = runner.test(test_module="bench_" + a.block, hdl_toplevel=a.block, build_dir=a.build_dir,
-                          test_dir=a.build_dir, seed=seed, extra_env=env, waves=a.waves)
+                          test_dir=a.build_dir, seed=seed, extra_env=env, waves=a.waves, plusargs=plusargs)
     t2 = time.time()
     tests = failures = 0
     for case in ET.parse(results).getroot().iter("testcase"):
         tests += 1
         if case.find("failure") is not None or case.find("error") is not None:
             failures += 1
+    if a.waves:
+        print(f"waveform: {os.path.join(os.path.abspath(a.build_dir), 'dump.fst')}", flush=True)
     print(f"cocotb bench {a.block} on {a.sim}: {tests - failures}/{tests} tests passed, seed {seed}, "
           f"build {t1 - t0:.1f} s, run {t2 - t1:.1f} s", flush=True)
     sys.exit(0 if tests and not failures else 1)
