@@ -29,6 +29,7 @@ class CtrlStimulus(Stimulus):
         super().__init__(dut, rng)
         self.req = None          # (tier, tag) being presented
         self.switch_cycles = 0
+        self.new_epoch, self.deck = False, []
         self.left = 0            # COMPUTE cycles left of the MVM in progress (mvm_done when it reaches 1)
         self.tag = 0
         self.bins = Bins("tier_select_ctrl.cases", ["switch_cycles = 0 switch", "back-to-back same tier",
@@ -41,8 +42,14 @@ class CtrlStimulus(Stimulus):
 
     def early(self, n):
         r = self.rng
-        if n % 200 == 0 and self.req is None:  # a new epoch: another switch time (changed between requests)
-            self.switch_cycles = r.choice([0, 1, 2, 3, 5])
+        if n % 200 == 0:
+            self.new_epoch = True
+        if self.new_epoch and self.req is None:  # a new epoch: the next switch time (changed between requests)
+            if not self.deck:  # every value once in each round of epochs, in random order
+                self.deck = [0, 1, 2, 3, 5]
+                r.shuffle(self.deck)
+            self.switch_cycles = self.deck.pop()
+            self.new_epoch = False
         if self.req is None and r.random() < 0.45:
             tier = self.last_tier if r.random() < 0.5 else r.randrange(TIERS)
             self.tag = (self.tag + 1) % (1 << TAG_W)
