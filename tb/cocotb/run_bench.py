@@ -25,8 +25,8 @@ BLOCKS = {
     "tile": (["tier_select_ctrl.sv", "dac_periphery.sv", "adc_periphery.sv", "tile.sv"],
              {"TIERS": 4, "TAG_W": 8, "ROWS": 8, "B_IN": 5, "NADC": 4, "B_OUT": 6}),
     "token_dispatcher": (["token_dispatcher.sv"],
-                         {"TILES": 4, "TIER_W": 2, "SLOTS": 4, "JOB_W": 6, "MAX_UNITS": 4, "UNIT_W": 3,
-                          "LAYER_W": 2, "PHASE_W": 1, "ENTRIES": 64, "BLOCKS": 256, "QDEPTH": 2}),
+                         {"TILES": 4, "TIER_W": 2, "SLOTS": 4, "JOB_W": 6, "MAX_UNITS": 4, "UNIT_W": 8,
+                          "LAYER_W": 8, "PHASE_W": 2, "ENTRIES": 64, "BLOCKS": 256, "QDEPTH": 2}),
 }
 
 
@@ -51,9 +51,9 @@ def main():
     runner = get_runner(a.sim)
     build_args = []
     if a.sim == "verilator":
-        # no lint stop on the blocks' own style warnings (tb/hw lints them); the C++ unoptimized (make's
+        # Verilator's default warnings stay fatal (the blocks have none); the C++ unoptimized (make's
         # command-line variables through MAKEFLAGS): a bench's time is Python's, the build's is the compiler's
-        build_args = ["-Wno-fatal", "-Wno-lint", "-Wno-style"]
+        build_args = []
         os.environ["MAKEFLAGS"] = (os.environ.get("MAKEFLAGS", "") + " OPT_FAST=-O0 OPT_SLOW=-O0 OPT_GLOBAL=-O0").strip()
         if a.waves:
             build_args += ["--trace-fst"]  # cocotb's Verilator main writes dump.fst into the build dir
@@ -72,7 +72,9 @@ def main():
                  hdl_toplevel=a.block,
                  parameters=params, build_args=build_args, build_dir=a.build_dir, always=True)
     t1 = time.time()
-    env = {"VIRTUAL_ENV": sys.prefix, "AIMC_SCOREBOARD_LIB": os.path.abspath(a.scoreboard), "AIMC_BENCH_PARAMS": repr(params),
+    env = {"VIRTUAL_ENV": sys.prefix, "AIMC_SCOREBOARD_LIB": os.path.abspath(a.scoreboard),
+           "PYTHONPYCACHEPREFIX": os.path.join(os.path.abspath(a.build_dir), "pycache"),  # not in the sources
+           "AIMC_BENCH_PARAMS": repr(params),
            "PYTHONPATH": HERE + os.pathsep + os.environ.get("PYTHONPATH", "")}
     if a.cycles:
         env["AIMC_BENCH_CYCLES"] = str(a.cycles)
