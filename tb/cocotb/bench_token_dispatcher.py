@@ -66,6 +66,7 @@ class DispatchStimulus(Stimulus):
         self.tile_tag = [0] * TILES
         self.done_pulse = [None] * TILES
         self.ready_p, self.cmd_p = 0.5, 0.3
+        self.latency = [(1, 8)] * TILES
         self.bins = Bins("token_dispatcher.cases", ["stall on a full queue", "push and pop of one queue in a cycle",
                                                     "two completions of one group in a cycle", "group_done",
                                                     "command waits while pushing", "slot reused",
@@ -86,8 +87,9 @@ class DispatchStimulus(Stimulus):
             self.loading = True
             return ports
         self.loading = False
-        if n % 300 == 0:
+        if n % 300 == 0:  # an epoch: how eager the tiles and the sequencer are, which tiles are slow
             self.ready_p, self.cmd_p = r.choice([0.15, 0.5, 1.0]), r.choice([0.1, 0.4, 0.9])
+            self.latency = [r.choice([(1, 2), (1, 8), (6, 14)]) for _ in range(TILES)]
         free = [s for s in range(SLOTS) if s not in self.busy_slots]
         if self.cmd is None and free and r.random() < self.cmd_p:
             nunits = r.randint(1, MAX_UNITS)
@@ -122,7 +124,7 @@ class DispatchStimulus(Stimulus):
         for t in range(TILES):
             if (o["job_valid"] >> t) & 1 and (i["job_ready"] >> t) & 1:
                 self.tile_tag[t] = lane_str(o["job_tag"], TAG_W, t) or 0
-                self.tile_left[t] = self.rng.randint(1, 8)  # completes (tile_done) that many cycles later
+                self.tile_left[t] = self.rng.randint(*self.latency[t])  # completes (tile_done) that many cycles later
         for s in range(SLOTS):
             if (o["group_done"] >> s) & 1:
                 self.busy_slots.discard(s)
