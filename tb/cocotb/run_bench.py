@@ -9,6 +9,8 @@
 The seed (printed) comes from --seed, else $AIMC_COCOTB_SEED, else the clock.  Exit status 0 when every test of
 the bench passed (the scoreboard agreed on every cycle and the FSM coverage is complete), 1 otherwise."""
 import argparse
+import contextlib
+import json
 import os
 import sys
 import time
@@ -40,6 +42,9 @@ def main():
     ap.add_argument("--seed", type=int)
     ap.add_argument("--cycles", type=int, help="stimulus length (each bench has its default)")
     ap.add_argument("--waves", action="store_true", help="write a waveform into the build dir")
+    ap.add_argument("--define", action="append", default=[], help="a Verilog define (e.g. a fault to inject)")
+    ap.add_argument("--expect-failure", metavar="TEXT",
+                    help="pass only if the bench fails with a problem that mentions TEXT (the bench can fail)")
     a = ap.parse_args()
 
     seed = a.seed if a.seed is not None else int(os.environ.get("AIMC_COCOTB_SEED", int(time.time()) % 100000))
@@ -70,11 +75,15 @@ def main():
     t0 = time.time()
     runner.build(verilog_sources=[os.path.join(a.rtl_dir, s) for s in sources] + extra_sources,
                  hdl_toplevel=a.block,
-                 parameters=params, build_args=build_args, build_dir=a.build_dir, always=True)
+                 parameters=params, defines={d: 1 for d in a.define}, build_args=build_args,
+                 build_dir=a.build_dir, always=True)
     t1 = time.time()
+    report = os.path.join(os.path.abspath(a.build_dir), "bench_report.json")
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(report)
     env = {"VIRTUAL_ENV": sys.prefix, "AIMC_SCOREBOARD_LIB": os.path.abspath(a.scoreboard),
            "PYTHONPYCACHEPREFIX": os.path.join(os.path.abspath(a.build_dir), "pycache"),  # not in the sources
-           "AIMC_BENCH_PARAMS": repr(params),
+           "AIMC_BENCH_PARAMS": repr(params), "AIMC_BENCH_REPORT": report,
            "PYTHONPATH": HERE + os.pathsep + os.environ.get("PYTHONPATH", "")}
     if a.cycles:
         env["AIMC_BENCH_CYCLES"] = str(a.cycles)
@@ -89,8 +98,17 @@ def main():
             failures += 1
     if a.waves:
         print(f"waveform: {os.path.join(os.path.abspath(a.build_dir), 'dump.fst')}", flush=True)
+    problems = []
+    if os.path.exists(report):
+        with open(report) as f:
+            problems = json.load(f)["problems"]
     print(f"cocotb bench {a.block} on {a.sim}: {tests - failures}/{tests} tests passed, seed {seed}, "
           f"build {t1 - t0:.1f} s, run {t2 - t1:.1f} s", flush=True)
+    if a.expect_failure is not None:
+        caught = tests and failures == tests and any(a.expect_failure in p for p in problems)
+        print(f"expected a failure mentioning '{a.expect_failure}': " +
+              ("caught: " + " | ".join(problems) if caught else "NOT caught"), flush=True)
+        sys.exit(0 if caught else 1)
     sys.exit(0 if tests and not failures else 1)
 
 
