@@ -3,61 +3,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/output_file.h"
-
-/* Runs gnuplot with args in dir; its stdout and stderr are captured into out (last bytes kept). */
-static int run_gnuplot(const char *dir, char *const argv[], char *out, size_t outsize)
-{
-    int fd[2];
-    out[0] = '\0';
-    if (pipe(fd) != 0)
-        return -1;
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(fd[0]);
-        close(fd[1]);
-        return -1;
-    }
-    if (pid == 0) {
-        dup2(fd[1], STDOUT_FILENO);
-        dup2(fd[1], STDERR_FILENO);
-        close(fd[0]);
-        close(fd[1]);
-        if (dir && chdir(dir) != 0)
-            _exit(126);
-        execvp("gnuplot", argv);
-        _exit(127);
-    }
-    close(fd[1]);
-    size_t len = 0;
-    char buf[4096];
-    ssize_t n;
-    while ((n = read(fd[0], buf, sizeof buf)) > 0) { /* keep the tail: the last message matters */
-        for (ssize_t i = 0; i < n; i++) {
-            if (len + 1 >= outsize) {
-                memmove(out, out + outsize / 2, len - outsize / 2);
-                len -= outsize / 2;
-            }
-            out[len++] = buf[i];
-        }
-    }
-    out[len] = '\0';
-    close(fd[0]);
-    int status;
-    if (waitpid(pid, &status, 0) < 0)
-        return -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
+#include "subprocess.h"
 
 void aimc_plot_terminals_probe(aimc_plot_terminals *t)
 {
     memset(t, 0, sizeof *t);
     char out[16384];
     char *argv[] = {"gnuplot", "-e", "set terminal", NULL};
-    int rc = run_gnuplot(NULL, argv, out, sizeof out);
+    int rc = aimc_run_captured(NULL, argv, out, sizeof out);
     if (rc != 0)
         return;
     t->gnuplot = true;
@@ -93,7 +49,7 @@ static int render_one(const char *dir, const char *name, const char *ext, const 
     snprintf(setup, sizeof setup, "set terminal %s size 1200,900 font ',11'; set output '%s'", terminal, tmp);
     snprintf(script, sizeof script, "%s.gp", name);
     char *argv[] = {"gnuplot", "-e", setup, script, NULL};
-    int rc = run_gnuplot(dir, argv, out, sizeof out);
+    int rc = aimc_run_captured(dir, argv, out, sizeof out);
     char tmp_path[2300];
     snprintf(tmp_path, sizeof tmp_path, "%s/%s", dir, tmp);
     if (rc != 0) {

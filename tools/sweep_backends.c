@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/output_file.h"
+#include "subprocess.h"
 
 /* ---- progress: points done / total, failed, rate, time left; on a terminal only --------------------------------- */
 
@@ -290,43 +291,14 @@ int aimc_sweep_run_parallel(const aimc_sweep_dir *d, const size_t *idx, size_t n
 
 /* ---- Slurm ------------------------------------------------------------------------------------------------------ */
 
-/* Runs argv and captures its stdout (trimmed); returns the exit status, or -1 when it could not run. */
+/* Runs argv and captures what it printed, trailing blanks trimmed; returns the exit status, or -1. */
 static int capture(char *const argv[], char *out, size_t size)
 {
-    int fd[2];
-    out[0] = '\0';
-    if (pipe(fd) != 0)
-        return -1;
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(fd[0]);
-        close(fd[1]);
-        return -1;
-    }
-    if (pid == 0) {
-        dup2(fd[1], STDOUT_FILENO);
-        dup2(fd[1], STDERR_FILENO);
-        close(fd[0]);
-        close(fd[1]);
-        execvp(argv[0], argv);
-        _exit(127);
-    }
-    close(fd[1]);
-    size_t len = 0;
-    ssize_t r;
-    char buf[1024];
-    while ((r = read(fd[0], buf, sizeof buf)) > 0)
-        for (ssize_t k = 0; k < r; k++)
-            if (len + 1 < size)
-                out[len++] = buf[k];
-    out[len] = '\0';
+    int rc = aimc_run_captured(NULL, argv, out, size);
+    size_t len = strlen(out);
     while (len && (out[len - 1] == '\n' || out[len - 1] == ' '))
         out[--len] = '\0';
-    close(fd[0]);
-    int status;
-    if (waitpid(pid, &status, 0) < 0)
-        return -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return rc;
 }
 
 /* The chunk's indices as a compact list: "0-3,7". */
