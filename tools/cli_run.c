@@ -126,11 +126,11 @@ static void print_outputs(const run_args *a, const aimc_run *run)
     if (a->record)
         printf("record: %s\n", a->record);
     if (a->saif) {
-        aimc_run_activity s;
+        aimc_activity_summary s;
         aimc_run_activity_of(run, &s);
         printf("saif: %s (SAIF 2.0: %llu nets, %llu bits, %llu toggles; window from trace time [%llu, %llu) ps)\n",
                a->saif, (unsigned long long)s.nets, (unsigned long long)s.bits, (unsigned long long)s.toggles,
-               (unsigned long long)s.begin_ps, (unsigned long long)s.end_ps);
+               (unsigned long long)s.begin, (unsigned long long)s.end);
     }
     if (a->routing_record)
         printf("routing trace: %s\n", a->routing_record);

@@ -12,7 +12,6 @@
 #include "params/chip_params.h"
 #include "report/chip_layout.h"
 #include "report/energy_report.h"
-#include "engine/switching_activity.h"
 #include "report/trace_stamp.h"
 #include "workload/matrices.h"
 
@@ -36,7 +35,7 @@ struct aimc_run {
     aimc_gpu_comparison gpu;
     /* outputs: written under temporary names, published by finish */
     char *trace_tmp, *record_tmp, *layout;
-    aimc_run_activity activity;
+    aimc_activity_summary activity;
     bool saif_written; /* removed again when a later output fails */
 };
 
@@ -346,12 +345,11 @@ static int write_activity(aimc_run *r, aimc_error *err)
 {
     uint64_t period = (uint64_t)aimc_plan_chip(r->plan)->clock_period_ps, cycle0 = r->checks.setup_cycles * period;
     const aimc_run_options *o = &r->o;
-    aimc_activity_summary s;
-    if (aimc_activity_trace_to_saif(r->trace_tmp, r->checks.trace_format, o->saif_path, "chip",
-                                    cycle0 + o->saif_begin_cycle * period,
-                                    o->saif_end_cycle ? cycle0 + o->saif_end_cycle * period : 0, period / 2, &s, err))
+    uint64_t begin = cycle0 + o->saif_begin_cycle * period;
+    uint64_t end = o->saif_end_cycle ? cycle0 + o->saif_end_cycle * period : 0; /* 0: the run's end */
+    if (aimc_activity_trace_to_saif(r->trace_tmp, r->checks.trace_format, o->saif_path, "chip", begin, end, period / 2,
+                                    &r->activity, err))
         return -1;
-    r->activity = (aimc_run_activity){s.nets, s.bits, s.toggles, s.begin, s.end};
     r->saif_written = true;
     return 0;
 }
@@ -379,7 +377,7 @@ int aimc_run_finish(aimc_run *r, aimc_error *err)
     return rc;
 }
 
-void aimc_run_activity_of(const aimc_run *r, aimc_run_activity *out) { *out = r->activity; }
+void aimc_run_activity_of(const aimc_run *r, aimc_activity_summary *out) { *out = r->activity; }
 
 void aimc_run_destroy(aimc_run *r)
 {

@@ -19,6 +19,7 @@
 #include "core/energy_ledger.h"
 #include "core/stats.h"
 #include "engine/backends.h"
+#include "engine/switching_activity.h"
 #include "report/gpu_comparison.h"
 #include "report/run_summary.h"
 #include "run/plan.h"
@@ -83,12 +84,8 @@ void aimc_run_counters_of(const aimc_run *r, aimc_run_counters *out);
 const aimc_stats *aimc_run_stats(const aimc_run *r);
 /* The whole report (format aimc3d-energy/1, docs/engines.md); a new object the caller puts. */
 json_object *aimc_run_report(const aimc_run *r);
-/* After finish, with saif_path: what the SAIF holds and the window in trace time it covers. */
-typedef struct {
-    uint64_t nets, bits, toggles;
-    uint64_t begin_ps, end_ps;
-} aimc_run_activity;
-void aimc_run_activity_of(const aimc_run *r, aimc_run_activity *out);
+/* After finish, with saif_path: what the SAIF holds and the window in trace time (ps) it covers. */
+void aimc_run_activity_of(const aimc_run *r, aimc_activity_summary *out);
 /* The published trace's layout path ("" without a trace), after finish. */
 const char *aimc_run_layout_path(const aimc_run *r);
 
