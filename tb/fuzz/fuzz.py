@@ -135,6 +135,7 @@ def main():
     ap.add_argument("--only", help="run only the harnesses whose name matches this regex")
     ap.add_argument("--json", help="also write the figures here (JSON)")
     args = ap.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # each parser's line as it finishes, also into a log
     args.src, args.out = os.path.abspath(args.src), os.path.abspath(args.out)
     if not shutil.which(CLANG):
         print("fuzz: %s not found (tools/setup installs clang-14 and libclang-rt-14-dev)" % CLANG)
