@@ -39,56 +39,9 @@
 #include "check_main.h"
 #include "run/run.h"
 
-/* The whole decode through the library's run facade (model/run/run.h), on the engine named. */
-static void check_one_token(const char *engine)
-{
-    aimc_plan_options po;
-    aimc_plan_options_defaults(&po);
-    po.model = AIMC_TB_DIR "/engine/hand_model.json";
-    po.chip = AIMC_TB_DIR "/engine/hand_chip.json";
-    po.assign.setting = AIMC_SETTING_ALL_ANALOG;
-    aimc_run_options o;
-    aimc_run_options_defaults(&o);
-    o.engine = engine;
-    o.batch = 1;
-    o.tokens = 1;
-    o.prompt = 3;
-    o.per_layer = true;
-    aimc_error err;
-    aimc_plan *p = aimc_plan_create(&po, &err);
-    ck_assert_msg(p != NULL, "%s", err.msg);
-    aimc_run *run = aimc_run_create(p, &o, &err);
-    ck_assert_msg(run != NULL, "%s", err.msg);
-    ck_assert_msg(aimc_run_decode(run, &err) == 0, "%s", err.msg);
-    const aimc_ledger *ledger = aimc_run_ledger(run);
-    const aimc_stats *c = aimc_run_stats(run);
-    ck_assert_uint_eq(aimc_run_figures_get(run)->cycles, 131);
-    ck_assert_uint_eq(aimc_ledger_token_start(ledger, 0), 0);
-    ck_assert_uint_eq(aimc_ledger_token_end(ledger, 0), 131);
-    ck_assert_uint_eq(aimc_stats_value(c, "groups"), 7);
-    ck_assert_uint_eq(aimc_stats_value(c, "tier_mvms"), 9);
-    ck_assert_uint_eq(aimc_stats_value(c, "tier_switches"), 9);
-    ck_assert_int_eq(aimc_ledger_chip_energy(ledger, AIMC_E_CROSSBAR), 90000000);
-    ck_assert_int_eq(aimc_ledger_chip_energy(ledger, AIMC_E_TIER_SWITCH), 117900);
-    ck_assert_int_eq(aimc_ledger_chip_energy(ledger, AIMC_E_DIGITAL), 12031);
-    ck_assert_int_eq(aimc_ledger_chip_energy(ledger, AIMC_E_INTERCONNECT), 7184);
-    ck_assert_int_eq(aimc_ledger_chip_energy(ledger, AIMC_E_DRAM), 10000);
-    ck_assert_int_eq(aimc_ledger_chip_energy(ledger, AIMC_E_STATIC), 0);
-    ck_assert_int_eq(aimc_ledger_chip_total(ledger), 90147115);
-    ck_assert_int_eq(aimc_ledger_token_total(ledger, 0), 90147115);
-    ck_assert_msg(aimc_run_finish(run, &err) == 0, "%s", err.msg);
-    aimc_run_destroy(run);
-    aimc_plan_destroy(p);
-}
-
-/* Passes on the hand model: per position 6 groups and 8 tier MVMs (embedding, q, k, v, o, router, the routed
- * expert's up and down), per pass one LM-head group and MVM, every MVM 10 nJ of crossbar energy.
- *   prefill, prompt 3, 1 token: the prompt pass 3 x 8 + 1 = 25 MVMs (rows 0, 1: 8 each, row 2: 9), 19 groups;
- *     the token's pass 9 MVMs, 7 groups: 34 MVMs, 26 groups; the prefill's energy is rows 0..2.
- *   no KV cache, prompt 3, 2 tokens: passes of 4 and 5 positions: 8 x 9 + 2 = 74 MVMs, 6 x 9 + 2 = 56 groups;
- *     row 0 33 MVMs, row 1 41; no DRAM traffic and no DRAM idle energy.
- *   prompt 3 in the KV cache, 1 token: the first token's pass ends in cycle 131 (above): time to first token. */
-static aimc_run *hand_run(const char *engine, uint32_t tokens, bool prefill, bool no_kv, aimc_plan **plan)
+/* A run of the hand model and chip, all analog, prompt 3, batch 1. */
+static aimc_run *hand_run(const char *engine, uint32_t tokens, bool prefill, bool no_kv, bool per_layer,
+                          aimc_plan **plan)
 {
     aimc_plan_options po;
     aimc_plan_options_defaults(&po);
@@ -102,6 +55,7 @@ static aimc_run *hand_run(const char *engine, uint32_t tokens, bool prefill, boo
     o.prompt = 3;
     o.prefill = prefill;
     o.no_kv_cache = no_kv;
+    o.per_layer = per_layer;
     aimc_error err;
     *plan = aimc_plan_create(&po, &err);
     ck_assert_msg(*plan != NULL, "%s", err.msg);
@@ -119,10 +73,41 @@ static void close_run(aimc_run *run, aimc_plan *p)
     aimc_plan_destroy(p);
 }
 
+/* The whole decode through the library's run facade (model/run/run.h), on the engine named. */
+static void check_one_token(const char *engine)
+{
+    aimc_plan *p;
+    aimc_run *run = hand_run(engine, 1, false, false, true, &p);
+    const aimc_ledger *ledger = aimc_run_ledger(run);
+    const aimc_stats *c = aimc_run_stats(run);
+    ck_assert_uint_eq(aimc_run_figures_get(run)->cycles, 131);
+    ck_assert_uint_eq(aimc_ledger_token_start(ledger, 0), 0);
+    ck_assert_uint_eq(aimc_ledger_token_end(ledger, 0), 131);
+    ck_assert_uint_eq(aimc_stats_value(c, "groups"), 7);
+    ck_assert_uint_eq(aimc_stats_value(c, "tier_mvms"), 9);
+    ck_assert_uint_eq(aimc_stats_value(c, "tier_switches"), 9);
+    ck_assert_int_eq(aimc_ledger_chip_energy(ledger, AIMC_E_CROSSBAR), 90000000);
+    ck_assert_int_eq(aimc_ledger_chip_energy(ledger, AIMC_E_TIER_SWITCH), 117900);
+    ck_assert_int_eq(aimc_ledger_chip_energy(ledger, AIMC_E_DIGITAL), 12031);
+    ck_assert_int_eq(aimc_ledger_chip_energy(ledger, AIMC_E_INTERCONNECT), 7184);
+    ck_assert_int_eq(aimc_ledger_chip_energy(ledger, AIMC_E_DRAM), 10000);
+    ck_assert_int_eq(aimc_ledger_chip_energy(ledger, AIMC_E_STATIC), 0);
+    ck_assert_int_eq(aimc_ledger_chip_total(ledger), 90147115);
+    ck_assert_int_eq(aimc_ledger_token_total(ledger, 0), 90147115);
+    close_run(run, p);
+}
+
+/* Passes on the hand model: per position 6 groups and 8 tier MVMs (embedding, q, k, v, o, router, the routed
+ * expert's up and down), per pass one LM-head group and MVM, every MVM 10 nJ of crossbar energy.
+ *   prefill, prompt 3, 1 token: the prompt pass 3 x 8 + 1 = 25 MVMs (rows 0, 1: 8 each, row 2: 9), 19 groups;
+ *     the token's pass 9 MVMs, 7 groups: 34 MVMs, 26 groups; the prefill's energy is rows 0..2.
+ *   no KV cache, prompt 3, 2 tokens: passes of 4 and 5 positions: 8 x 9 + 2 = 74 MVMs, 6 x 9 + 2 = 56 groups;
+ *     row 0 33 MVMs, row 1 41; no DRAM traffic and no DRAM idle energy.
+ *   prompt 3 in the KV cache, 1 token: the first token's pass ends in cycle 131 (above): time to first token. */
 static void check_passes(const char *engine)
 {
     aimc_plan *p;
-    aimc_run *run = hand_run(engine, 1, true, false, &p);
+    aimc_run *run = hand_run(engine, 1, true, false, false, &p);
     const aimc_ledger *l = aimc_run_ledger(run);
     const aimc_run_figures *f = aimc_run_figures_get(run);
     ck_assert_uint_eq(aimc_stats_value(aimc_run_stats(run), "tier_mvms"), 34);
@@ -144,7 +129,7 @@ static void check_passes(const char *engine)
     ck_assert_uint_ge(aimc_ledger_token_start(l, 3), aimc_ledger_token_end(l, 2));
     close_run(run, p);
 
-    run = hand_run(engine, 2, false, true, &p);
+    run = hand_run(engine, 2, false, true, false, &p);
     l = aimc_run_ledger(run);
     ck_assert_uint_eq(aimc_stats_value(aimc_run_stats(run), "tier_mvms"), 74);
     ck_assert_uint_eq(aimc_stats_value(aimc_run_stats(run), "groups"), 56);
@@ -155,7 +140,7 @@ static void check_passes(const char *engine)
     ck_assert_uint_eq(aimc_stats_value(aimc_run_stats(run), "dram_busy_cycles"), 0);
     close_run(run, p);
 
-    run = hand_run(engine, 1, false, false, &p);
+    run = hand_run(engine, 1, false, false, false, &p);
     ck_assert_msg(fabs(aimc_run_figures_get(run)->time_to_first_token_s - 131e-9) < 1e-15, "ttft");
     ck_assert_uint_eq(aimc_run_figures_get(run)->prefill_tokens, 0);
     close_run(run, p);
