@@ -205,7 +205,7 @@ static int write_outputs(const cosim_args *a, const aimc_chip_config *chip, cons
         printf("report: %s\n", a->report);
     }
     if (a->csv) {
-        if (aimc_energy_report_write_csv(a->csv, r->ledger, (uint64_t)chip->clock_period_ps, err))
+        if (aimc_energy_report_write_csv(a->csv, r->ledger, (uint64_t)chip->clock_period_ps, NULL, NULL, err))
             return -1;
         printf("csv: %s\n", a->csv);
     }

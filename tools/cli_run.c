@@ -18,7 +18,7 @@ typedef struct {
     const char *engine, *routing, *trace, *report, *csv, *gpu, *record, *routing_record, *saif, *saif_window;
     long tokens, batch, prompt;
     double zipf, partner, gpu_weight_bytes;
-    bool prefill, per_layer;
+    bool prefill, no_kv_cache, per_layer;
 } run_args;
 
 /* What the library would refuse too, checked first so that the message names the flag. */
@@ -92,6 +92,7 @@ static int write_reports(const run_args *a, const aimc_plan *p, const aimc_run *
     }
     if (a->csv) {
         if (aimc_energy_report_write_csv(a->csv, aimc_run_ledger(run), (uint64_t)aimc_plan_chip(p)->clock_period_ps,
+                                         aimc_run_phase_cb, aimc_run_phases_get(run),
                                          err))
             return -1;
         printf("csv: %s\n", a->csv);
@@ -151,6 +152,7 @@ static int run(const run_args *a, aimc_error *err)
     o.tokens = (uint32_t)a->tokens;
     o.prompt = (uint32_t)a->prompt;
     o.prefill = a->prefill;
+    o.no_kv_cache = a->no_kv_cache;
     o.zipf_exponent = a->zipf;
     o.partner_prob = a->partner;
     o.per_layer = a->per_layer;
@@ -194,7 +196,8 @@ int aimc_cli_run(int argc, char **argv)
         {"--tokens", CLI_LONG, &a.tokens, 1, 1e9, "tokens generated per sequence (default 8)"},
         {"--batch", CLI_LONG, &a.batch, 1, 65536, "sequences decoded together (default 1)"},
         {"--prompt", CLI_LONG, &a.prompt, 0, 1e7, "prompt tokens in the KV cache (default 64)"},
-        {"--prefill", CLI_FLAG, &a.prefill, 0, 0, "run the prompt tokens through the chip too"},
+        {"--prefill", CLI_FLAG, &a.prefill, 0, 0, "run the prompt through the chip first, its tokens through each layer together"},
+        {"--no-kv-cache", CLI_FLAG, &a.no_kv_cache, 0, 0, "no KV cache: every generated token re-runs its whole prefix"},
         {"--seed", CLI_LONG, &a.plan.seed, 0, 4294967295.0, "random seed (default 1)"},
         {"--routing", CLI_STRING, &a.routing, 0, 0, "uniform (default), skewed, co-selection, replay, computed (--weights; synthetic hidden)"},
         {"--zipf", CLI_DOUBLE, &a.zipf, 0, 100, "skewed routing: Zipf exponent (default 1)"},

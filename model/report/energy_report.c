@@ -68,11 +68,14 @@ static json_object *token_layers(const aimc_ledger *l, uint32_t token)
     return layers;
 }
 
-static json_object *token_entry(const aimc_ledger *l, uint32_t token, uint64_t period_ps)
+static json_object *token_entry(const aimc_ledger *l, uint32_t token, const aimc_energy_report *info)
 {
+    uint64_t period_ps = info->clock_period_ps;
     uint64_t start = aimc_ledger_token_start(l, token), end = aimc_ledger_token_end(l, token);
     json_object *t = json_object_new_object();
     json_object_object_add(t, "token", json_object_new_int64(token));
+    if (info->phase_of)
+        json_object_object_add(t, "phase", json_object_new_string(info->phase_of(info->phase_ctx, token)));
     json_object_object_add(t, "start_cycle", json_object_new_uint64(start));
     json_object_object_add(t, "end_cycle", json_object_new_uint64(end));
     json_object_object_add(t, "start_ns", aimc_json_ns(start, period_ps));
@@ -99,7 +102,7 @@ json_object *aimc_energy_report_build(const aimc_ledger *l, aimc_energy_report *
     json_object *tokens = json_object_new_array();
     for (uint32_t t = 0; t < aimc_ledger_tokens(l); t++)
         if (aimc_ledger_token_seen(l, t))
-            json_object_array_add(tokens, token_entry(l, t, info->clock_period_ps));
+            json_object_array_add(tokens, token_entry(l, t, info));
     json_object_object_add(root, "tokens", tokens);
 
     json_object *totals = json_object_new_object();
@@ -132,13 +135,15 @@ int aimc_energy_report_write_json(const char *path, const aimc_ledger *l, aimc_e
     return rc;
 }
 
-int aimc_energy_report_write_csv(const char *path, const aimc_ledger *l, uint64_t clock_period_ps, aimc_error *err)
+int aimc_energy_report_write_csv(const char *path, const aimc_ledger *l, uint64_t clock_period_ps,
+                                 const char *(*phase_of)(const void *ctx, uint32_t token), const void *phase_ctx,
+                                 aimc_error *err)
 {
     aimc_output_file *out = aimc_output_open(path, err);
     if (!out)
         return -1;
     FILE *f = aimc_output_stream(out);
-    fprintf(f, "token,start_ns,end_ns,latency_ns");
+    fprintf(f, phase_of ? "token,phase,start_ns,end_ns,latency_ns" : "token,start_ns,end_ns,latency_ns");
     for (int c = 0; c < AIMC_E_COUNT; c++)
         fprintf(f, ",%s_pJ", aimc_energy_component_name((aimc_energy_component)c));
     fprintf(f, ",total_pJ\n");
@@ -150,7 +155,10 @@ int aimc_energy_report_write_csv(const char *path, const aimc_ledger *l, uint64_
         aimc_format_ns(s, clock_period_ps, a, sizeof a);
         aimc_format_ns(e, clock_period_ps, b, sizeof b);
         aimc_format_ns(e - s, clock_period_ps, d, sizeof d);
-        fprintf(f, "%u,%s,%s,%s", t, a, b, d);
+        if (phase_of)
+            fprintf(f, "%u,%s,%s,%s,%s", t, phase_of(phase_ctx, t), a, b, d);
+        else
+            fprintf(f, "%u,%s,%s,%s", t, a, b, d);
         for (int c = 0; c < AIMC_E_COUNT; c++) {
             aimc_format_pJ(aimc_ledger_token_energy(l, t, (aimc_energy_component)c), a, sizeof a);
             fprintf(f, ",%s", a);

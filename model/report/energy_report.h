@@ -18,6 +18,8 @@ typedef struct {
     json_object *config;       /* echoed configuration (with provenance); ownership passes to the writer */
     json_object *counters;     /* run counters (mvms, tier switches, ...); ownership passes; may be NULL */
     json_object *sections;     /* further top-level sections (utilisation, ...); ownership passes; may be NULL */
+    const char *(*phase_of)(const void *ctx, uint32_t token); /* "prefill"/"decode" per token, or NULL: none */
+    const void *phase_ctx;
 } aimc_energy_report;
 
 #define AIMC_ENERGY_FORMAT "aimc3d-energy/1"
@@ -26,7 +28,9 @@ typedef struct {
 json_object *aimc_energy_report_build(const aimc_ledger *l, aimc_energy_report *info);
 int aimc_energy_report_write_json(const char *path, const aimc_ledger *l, aimc_energy_report *info,
                                   aimc_error *err);
+/* phase_of (may be NULL): a "phase" column after the token's ("prefill" / "decode"). */
 int aimc_energy_report_write_csv(const char *path, const aimc_ledger *l, uint64_t clock_period_ps,
+                                 const char *(*phase_of)(const void *ctx, uint32_t token), const void *phase_ctx,
                                  aimc_error *err);
 
 /* Exact decimal renderings used in reports: fJ as pJ with 3 decimals, cycles x period as ns with 3 decimals. */

@@ -22,27 +22,45 @@ void aimc_gpu_model_from(const aimc_moe_model *m, const aimc_param_counts *pc, a
     out->attention_layers = m->layers;
     out->d_model = m->d_model;
     out->kv_dim = m->kv_heads * m->head_dim;
+    out->lm_head_params = lm_head;
 }
 
 static double ratio(double a, double b) { return b > 0 ? a / b : 0; }
 
-/* Sums the roofline over the decode steps (the sequencer's KV lengths). */
+/* Sums the roofline over the sequencer's passes: the prefill pass, then one step per generated token. */
 static int run_steps(const aimc_gpu_config *gpu, aimc_gpu_comparison *c, aimc_error *err)
 {
     const aimc_gpu_decode *w = &c->work;
-    c->steps = w->tokens + (w->prefill ? w->prompt : 0);
-    c->seq_len_first = w->prefill ? 1 : w->prompt + 1;
-    c->seq_len_last = c->seq_len_first + c->steps - 1;
+    bool prefill = w->prefill && w->prompt > 0;
+    c->steps = w->tokens + (prefill ? 1 : 0);
+    c->seq_len_first = w->prompt + 1;
+    c->seq_len_last = w->prompt + w->tokens;
+    aimc_gpu_pass_workload pass = {.batch = w->batch, .weight_bytes_per_param = w->weight_bytes_per_param};
     aimc_gpu_workload step = {.batch = w->batch, .weight_bytes_per_param = w->weight_bytes_per_param};
-    for (uint32_t i = 0; i < c->steps; i++) {
+    for (uint32_t k = 0; k < c->steps; k++) {
         aimc_gpu_result r;
-        step.seq_len = c->seq_len_first + i;
-        if (aimc_gpu_roofline(gpu, &c->model, &step, &r, err))
+        bool is_prefill = prefill && k == 0;
+        uint32_t i = k - (prefill ? 1 : 0); /* the generated token */
+        int rc;
+        if (is_prefill || w->no_kv_cache) {
+            pass.positions = is_prefill ? w->prompt : w->prompt + i + 1;
+            pass.write_kv = is_prefill && !w->no_kv_cache;
+            rc = aimc_gpu_pass_roofline(gpu, &c->model, &pass, &r, err);
+        } else {
+            step.seq_len = w->prompt + i + 1;
+            rc = aimc_gpu_roofline(gpu, &c->model, &step, &r, err);
+        }
+        if (rc)
             return -1;
-        if (i == 0) {
+        if (k == 0) {
             c->unique_experts = r.unique_experts;
             c->bytes_per_step_first = r.total_bytes;
             c->flops_per_step_first = r.flops;
+        }
+        if (is_prefill) {
+            c->prefill_seconds = r.step_time_s;
+            c->prefill_energy_nJ = gpu->board_power_W * r.step_time_s * 1e9;
+            c->prefill_compute_bound = r.compute_bound;
         }
         c->seconds += r.step_time_s;
         c->compute_bound_steps += r.compute_bound ? 1 : 0;
@@ -67,7 +85,7 @@ int aimc_gpu_comparison_of(const aimc_gpu_config *gpu, const aimc_moe_model *m, 
     out->kv_bytes_per_element = gpu->kv_bytes_per_element;
     if (run_steps(gpu, out, err))
         return -1;
-    double tokens = (double)work->batch * out->steps;
+    double tokens = (double)work->batch * (work->tokens + (work->prefill ? work->prompt : 0));
     out->tokens_per_s = tokens / out->seconds;
     out->energy_per_token_nJ = gpu->board_power_W * out->seconds / tokens * 1e9;
     out->power_W = gpu->board_power_W;
@@ -114,6 +132,8 @@ static json_object *inputs_json(const aimc_gpu_comparison *c)
     json_object_object_add(o, "kv_dim", json_object_new_int64(c->model.kv_dim));
     json_object_object_add(o, "batch", json_object_new_int64(c->work.batch));
     json_object_object_add(o, "steps", json_object_new_int64(c->steps));
+    json_object_object_add(o, "prefill", json_object_new_boolean(c->work.prefill && c->work.prompt > 0));
+    json_object_object_add(o, "kv_cache", json_object_new_boolean(!c->work.no_kv_cache));
     json_object_object_add(o, "seq_len_first", json_object_new_int64(c->seq_len_first));
     json_object_object_add(o, "seq_len_last", json_object_new_int64(c->seq_len_last));
     return o;
@@ -124,6 +144,9 @@ json_object *aimc_gpu_comparison_json(const aimc_gpu_comparison *c)
     json_object *fig = json_object_new_object();
     add_sig(fig, "simulated_time_s", c->seconds);
     json_object_object_add(fig, "compute_bound_steps", json_object_new_int64(c->compute_bound_steps));
+    add_sig(fig, "time_to_first_token_s", c->prefill_seconds);
+    add_sig(fig, "prefill_energy_nJ", c->prefill_energy_nJ);
+    json_object_object_add(fig, "prefill_compute_bound", json_object_new_boolean(c->prefill_compute_bound));
     add_sig(fig, "unique_experts_per_moe_layer", c->unique_experts);
     add_sig(fig, "bytes_first_step", c->bytes_per_step_first);
     add_sig(fig, "flops_first_step", c->flops_per_step_first);

@@ -1,10 +1,13 @@
 /* The GPU side of a decode run: the roofline of model/system/gpu_roofline.h fed from a model description, run
  * over the same decode steps as the chip, and the ratios AIMC / GPU of the headline figures.
  *
- * The workload: B sequences decoded together, one token each per step; step i (0-based) attends over a KV cache
- * of seq_len(i) = prompt + i + 1 entries (i + 1 with prefill, where the prompt tokens are steps too) - the
- * decode sequencer's rule (docs/engines.md).  The GPU's time is the sum of its step times, so
- *   tokens/s = B * steps / sum_i time(i),   energy/token = board power * sum_i time(i) / (B * steps).
+ * The workload, the decode sequencer's passes (docs/engines.md): with prefill, first the prompt as one pass
+ * (aimc_gpu_pass_roofline over its positions, filling the KV cache); then one step per generated token i
+ * (0-based): with the KV cache a decode step attending over seq_len(i) = prompt + i + 1 entries, without it a
+ * pass over the whole prefix of prompt + i + 1 positions.  The GPU's time is the sum of its step times, so with
+ * R = B * (prompt if prefill, else 0) + B * tokens token rows as the chip counts them
+ *   tokens/s = R / sum time,   energy/token = board power * sum time / R;
+ * the prefill step's time is the GPU's time to first token, its energy board power x that time.
  * The model's numbers for the roofline (aimc_gpu_moe_model) come from its parameter counts:
  *   dense_params  = attention + router + shared experts + dense FFN + LM head (a tied LM head counted as a
  *                   vocab x d_model matrix: the GPU still reads it every token)
@@ -28,6 +31,7 @@ typedef struct {
     uint32_t prompt;               /* prompt tokens per sequence */
     bool prefill;                  /* the prompt tokens are decode steps too */
     double weight_bytes_per_param; /* <= 0: the GPU preset's */
+    bool no_kv_cache;              /* every generated token re-runs its prefix */
 } aimc_gpu_decode;
 
 typedef struct {
@@ -40,6 +44,8 @@ typedef struct {
     double unique_experts;         /* per MoE layer per step, U(B) */
     double bytes_per_step_first, flops_per_step_first; /* of the first step, for the reader */
     double seconds;                /* sum of the step times */
+    double prefill_seconds, prefill_energy_nJ; /* the prefill step (0 without prefill): time to first token */
+    int prefill_compute_bound;
     double tokens_per_s, energy_per_token_nJ, power_W, tokens_per_s_per_W, area_mm2, tokens_per_s_per_mm2;
     /* AIMC / GPU (> 1: the chip is better).  tokens/s/W is tokens per joule, so its ratio is also the GPU's
      * energy per token over the chip's. */

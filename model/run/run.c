@@ -32,6 +32,7 @@ struct aimc_run {
     aimc_run_counters counters;
     json_object *tiles;
     aimc_run_figures figures;
+    aimc_run_phases phases;
     aimc_gpu_comparison gpu;
     /* outputs: written under temporary names, published by finish */
     char *trace_tmp, *record_tmp, *layout;
@@ -89,9 +90,30 @@ static float **load_router_weights(const aimc_plan *p, aimc_error *err)
     return w;
 }
 
+/* Ledger rows per sequence: the prompt's positions with prefill, then the generated tokens. */
 static uint32_t tokens_per_sequence(const aimc_run *r)
 {
     return r->o.tokens + (r->o.prefill ? r->o.prompt : 0);
+}
+
+/* Routing decisions per sequence: every position of every pass (re-run prefixes included). */
+static uint64_t route_tokens_per_sequence(const aimc_run *r) { return aimc_decode_route_tokens(&r->decode); }
+
+/* A replayed trace must hold every routing token of the run: checked before anything runs. */
+static int check_trace_length(const aimc_run *r, aimc_error *err)
+{
+    const aimc_routing_trace *t = aimc_plan_routing_trace(r->plan);
+    uint64_t need = route_tokens_per_sequence(r) * r->o.batch, held = t ? aimc_routing_trace_tokens(t) : 0;
+    if (r->o.routing != AIMC_ROUTE_REPLAY || !t || held >= need)
+        return 0;
+    if (r->o.no_kv_cache)
+        return aimc_fail(err, "%s: holds %llu tokens; --no-kv-cache re-runs each token's prefix: %u sequences x "
+                              "%llu routing tokens (every position of every pass) need %llu",
+                         aimc_plan_options_of(r->plan)->routing_trace, (unsigned long long)held, r->o.batch,
+                         (unsigned long long)route_tokens_per_sequence(r), (unsigned long long)need);
+    return aimc_fail(err, "%s: holds %llu tokens; %u sequences x %llu tokens need %llu",
+                     aimc_plan_options_of(r->plan)->routing_trace, (unsigned long long)held, r->o.batch,
+                     (unsigned long long)route_tokens_per_sequence(r), (unsigned long long)need);
 }
 
 /* Computed routing in a timing run: the real router weights applied to a synthetic hidden state per decision
@@ -102,10 +124,13 @@ static int make_router(aimc_run *r, aimc_error *err)
     aimc_routing_params p = {.mode = r->o.routing, .experts = m->experts, .top_k = m->top_k, .layers = m->layers,
                              .seed = aimc_plan_options_of(r->plan)->seed, .zipf_exponent = r->o.zipf_exponent,
                              .partner_prob = r->o.partner_prob, .d_model = m->d_model,
-                             .trace = aimc_plan_routing_trace(r->plan), .tokens_per_sequence = tokens_per_sequence(r),
+                             .trace = aimc_plan_routing_trace(r->plan),
+                             .tokens_per_sequence = (uint32_t)route_tokens_per_sequence(r),
                              .trace_path = aimc_plan_options_of(r->plan)->routing_trace};
     if (r->o.routing == AIMC_ROUTE_REPLAY && !aimc_plan_options_of(r->plan)->routing_trace)
         return aimc_fail(err, "run: routing replay: expected a routing trace in the plan");
+    if (m->experts && check_trace_length(r, err))
+        return -1;
     if (r->o.routing == AIMC_ROUTE_COMPUTED) {
         if (!aimc_plan_weights(r->plan))
             return aimc_fail(err, "run: routing computed: expected the model's weights in the plan (the router "
@@ -128,7 +153,8 @@ static int make_router(aimc_run *r, aimc_error *err)
 
 /* The routes the run took, as a routing trace: every decision is a pure function of (seed, sequence, token,
  * layer), so asking the router again in trace order gives exactly the decode's routes.  Trace token
- * s * tokens_per_sequence + t is sequence s's token t, as replay reads it. */
+ * s * R + t is sequence s's routing token t (R routing tokens per sequence: every position of every pass), as
+ * replay reads it. */
 static int write_routing_record(const aimc_run *r, aimc_error *err)
 {
     const aimc_moe_model *m = aimc_plan_model(r->plan);
@@ -136,7 +162,7 @@ static int write_routing_record(const aimc_run *r, aimc_error *err)
         return aimc_fail(err, "%s: model %s routes no experts: no routing trace to record", r->o.routing_record_path,
                          m->name);
     aimc_routing_trace *t = aimc_routing_trace_create(m, err);
-    uint32_t per_seq = tokens_per_sequence(r);
+    uint32_t per_seq = (uint32_t)route_tokens_per_sequence(r);
     int rc = t ? 0 : -1;
     for (uint32_t s = 0; s < r->o.batch && !rc; s++)
         for (uint32_t tok = 0; tok < per_seq && !rc; tok++)
@@ -214,7 +240,8 @@ aimc_run *aimc_run_create(const aimc_plan *plan, const aimc_run_options *o, aimc
     r->plan = plan;
     r->o = *o;
     r->decode = (aimc_decode_options){.batch = o->batch, .tokens = o->tokens, .prompt = o->prompt,
-                                      .prefill = o->prefill, .slots = AIMC_CHIP_SLOTS,
+                                      .prefill = o->prefill, .no_kv_cache = o->no_kv_cache,
+                                      .slots = AIMC_CHIP_SLOTS,
                                       .seed = aimc_plan_options_of(plan)->seed, .progress = o->progress,
                                       .progress_ctx = o->progress_ctx};
     int rc = check_options(r, err) || make_router(r, err) ? -1 : 0;
@@ -275,8 +302,9 @@ static int summarise(aimc_run *r, aimc_error *err)
 {
     aimc_assignment_stats as;
     aimc_assignment_stats_of(aimc_plan_assignment(r->plan), &as);
+    r->phases = (aimc_run_phases){r->result.per_seq, r->result.prefill_rows, r->result.first_token_cycles};
     aimc_run_figures_of(aimc_plan_chip(r->plan), as.params[AIMC_PLACE_DIGITAL] > 0, r->ledger, r->result.tokens,
-                        r->result.cycles, &r->figures);
+                        r->result.cycles, &r->phases, &r->figures);
     if (take_counters(r))
         return aimc_fail(err, "run: out of memory");
     aimc_mvm_backend_checks_of(r->backend, &r->checks);
@@ -284,7 +312,8 @@ static int summarise(aimc_run *r, aimc_error *err)
         return aimc_fail(err, "run: out of memory");
     if (!r->o.gpu)
         return 0;
-    aimc_gpu_decode work = {r->o.batch, r->o.tokens, r->o.prompt, r->o.prefill, r->o.gpu_weight_bytes};
+    aimc_gpu_decode work = {r->o.batch, r->o.tokens, r->o.prompt, r->o.prefill, r->o.gpu_weight_bytes,
+                            r->o.no_kv_cache};
     return aimc_gpu_comparison_of(r->o.gpu, aimc_plan_model(r->plan), &work, &r->figures, &r->gpu, err);
 }
 
@@ -402,6 +431,7 @@ void aimc_run_destroy(aimc_run *r)
 const aimc_run_options *aimc_run_options_of(const aimc_run *r) { return &r->o; }
 const aimc_ledger *aimc_run_ledger(const aimc_run *r) { return r->ledger; }
 const aimc_run_figures *aimc_run_figures_get(const aimc_run *r) { return &r->figures; }
+const aimc_run_phases *aimc_run_phases_get(const aimc_run *r) { return &r->phases; }
 const aimc_gpu_comparison *aimc_run_gpu(const aimc_run *r) { return r->o.gpu ? &r->gpu : NULL; }
 void aimc_run_checks(const aimc_run *r, aimc_mvm_backend_checks *out) { *out = r->checks; }
 void aimc_run_counters_of(const aimc_run *r, aimc_run_counters *out) { *out = r->counters; }
@@ -461,6 +491,7 @@ static json_object *config_echo(const aimc_run *r)
     json_object_object_add(c, "tokens_per_sequence", json_object_new_int64(r->o.tokens));
     json_object_object_add(c, "prompt", json_object_new_int64(r->o.prompt));
     json_object_object_add(c, "prefill", json_object_new_boolean(r->o.prefill));
+    json_object_object_add(c, "kv_cache", json_object_new_boolean(!r->o.no_kv_cache));
     json_object_object_add(c, "seed", json_object_new_int64((int64_t)po->seed));
     return c;
 }
@@ -492,6 +523,6 @@ json_object *aimc_run_report(const aimc_run *r)
     aimc_energy_report info = {.engine = r->o.engine,
                                .clock_period_ps = (uint64_t)aimc_plan_chip(r->plan)->clock_period_ps,
                                .cycles = r->result.cycles, .config = config_echo(r), .counters = aimc_stats_values_json(r->stats),
-                               .sections = sections};
+                               .sections = sections, .phase_of = aimc_run_phase_cb, .phase_ctx = &r->phases};
     return aimc_energy_report_build(r->ledger, &info);
 }

@@ -30,7 +30,8 @@ typedef struct {
     uint32_t batch;          /* sequences decoded together (cosim: at most AIMC_CHIP_SEQS) */
     uint32_t tokens;         /* generated per sequence */
     uint32_t prompt;         /* prompt tokens: in the KV cache, or run first with prefill */
-    bool prefill;
+    bool prefill;            /* the prompt runs through the chip first, as one batched pass (docs/engines.md) */
+    bool no_kv_cache;        /* no KV cache: every generated token re-runs its whole prefix (3D-SiM's default) */
     aimc_routing_mode routing;
     double zipf_exponent;    /* skewed routing */
     double partner_prob;     /* co-selection routing */
@@ -54,8 +55,9 @@ void aimc_run_options_defaults(aimc_run_options *o);
 
 typedef struct aimc_run aimc_run;
 
-/* Checks the options against the plan (computed routing needs its weights, replay its trace, the cosim's batch
- * bound, OTT off only on the fast engine) and the output paths, and builds router, ledger and backend.  The plan
+/* Checks the options against the plan (computed routing needs its weights, replay a trace holding every routing
+ * token the run asks for - with no_kv_cache the re-run prefixes' too -, the cosim's batch bound, OTT off only on
+ * the fast engine) and the output paths, and builds router, ledger and backend.  The plan
  * must outlive the run. */
 aimc_run *aimc_run_create(const aimc_plan *plan, const aimc_run_options *o, aimc_error *err);
 int aimc_run_decode(aimc_run *r, aimc_error *err);
@@ -68,6 +70,8 @@ const aimc_run_options *aimc_run_options_of(const aimc_run *r);
 const aimc_ledger *aimc_run_ledger(const aimc_run *r);
 /* After decode: the headline figures, the GPU comparison (NULL without a GPU), the backend's own checks. */
 const aimc_run_figures *aimc_run_figures_get(const aimc_run *r);
+/* After decode: which ledger rows are the prefill (for the report's and CSV's per-token phase). */
+const aimc_run_phases *aimc_run_phases_get(const aimc_run *r);
 const aimc_gpu_comparison *aimc_run_gpu(const aimc_run *r);
 void aimc_run_checks(const aimc_run *r, aimc_mvm_backend_checks *out);
 /* Whether the checks failed (a verification failure, not bad input). */

@@ -237,6 +237,7 @@ static void point_options(const aimc_sweep_dir *d, json_object *p, char *model, 
     ro->tokens = (uint32_t)json_object_get_int64(opt(run, "tokens"));
     ro->prompt = (uint32_t)json_object_get_int64(opt(run, "prompt"));
     ro->prefill = json_object_get_boolean(opt(run, "prefill"));
+    ro->no_kv_cache = !json_object_get_boolean(opt(run, "kv_cache"));
     aimc_error e;
     aimc_routing_mode_parse(json_object_get_string(opt(run, "routing")), "", "", &ro->routing, &e);
     ro->zipf_exponent = json_object_get_double(opt(run, "zipf"));

@@ -44,6 +44,7 @@ static const run_opt run_opts[] = {
     {"tokens", OPT_INT, 1, 1e9, 8, NULL},
     {"prompt", OPT_INT, 0, 1e7, 64, NULL},
     {"prefill", OPT_BOOL, 0, 0, 0, NULL},
+    {"kv_cache", OPT_BOOL, 0, 0, 1, NULL},
     {"routing", OPT_STR, 0, 0, 0, "uniform"},
     {"zipf", OPT_NUM, 0, 100, 1, NULL},
     {"partner", OPT_NUM, 0, 1, 0.5, NULL},

@@ -68,6 +68,19 @@ static int check_model(const aimc_gpu_moe_model *m, const aimc_gpu_workload *w, 
     return 0;
 }
 
+/* The roofline from the step's bytes and FLOPs: time, and the figures per token of the `tokens` it computes. */
+static void finish(const aimc_gpu_config *gpu, double tokens, aimc_gpu_result *out)
+{
+    out->memory_time_s = out->total_bytes / (gpu->memory_bandwidth_GBps * 1e9);
+    out->compute_time_s = out->flops / (gpu->peak_TFLOPs * 1e12);
+    out->compute_bound = out->compute_time_s > out->memory_time_s;
+    out->step_time_s = out->compute_bound ? out->compute_time_s : out->memory_time_s;
+    out->tokens_per_s = tokens / out->step_time_s;
+    out->energy_per_token_J = gpu->board_power_W * out->step_time_s / tokens;
+    out->tokens_per_s_per_W = out->tokens_per_s / gpu->board_power_W;
+    out->tokens_per_s_per_mm2 = out->tokens_per_s / gpu->die_area_mm2;
+}
+
 int aimc_gpu_roofline(const aimc_gpu_config *gpu, const aimc_gpu_moe_model *model, const aimc_gpu_workload *work,
                       aimc_gpu_result *out, aimc_error *err)
 {
@@ -88,15 +101,33 @@ int aimc_gpu_roofline(const aimc_gpu_config *gpu, const aimc_gpu_moe_model *mode
     double active_params = model->dense_params + (double)moe_layers * model->top_k * model->expert_params;
     out->flops = 2.0 * B * active_params + B * model->attention_layers * 4.0 * work->seq_len * model->d_model;
 
-    out->memory_time_s = out->total_bytes / (gpu->memory_bandwidth_GBps * 1e9);
-    out->compute_time_s = out->flops / (gpu->peak_TFLOPs * 1e12);
-    out->compute_bound = out->compute_time_s > out->memory_time_s;
-    out->step_time_s = out->compute_bound ? out->compute_time_s : out->memory_time_s;
+    finish(gpu, B, out);
+    return 0;
+}
 
-    out->tokens_per_s = B / out->step_time_s;
-    out->energy_per_token_J = gpu->board_power_W * out->step_time_s / B;
-    out->tokens_per_s_per_W = out->tokens_per_s / gpu->board_power_W;
-    out->tokens_per_s_per_mm2 = out->tokens_per_s / gpu->die_area_mm2;
+int aimc_gpu_pass_roofline(const aimc_gpu_config *gpu, const aimc_gpu_moe_model *model,
+                           const aimc_gpu_pass_workload *work, aimc_gpu_result *out, aimc_error *err)
+{
+    memset(out, 0, sizeof *out);
+    aimc_gpu_workload w = {.batch = work->batch};
+    if (check_model(model, &w, err))
+        return -1;
+    if (work->positions == 0)
+        return aimc_fail_field(err, "GPU roofline", "positions", "at least 1 token per pass, found 0");
+    double wb = work->weight_bytes_per_param > 0 ? work->weight_bytes_per_param : gpu->weight_bytes_per_param;
+    double kvb = work->kv_bytes_per_element > 0 ? work->kv_bytes_per_element : gpu->kv_bytes_per_element;
+    double B = work->batch, P = work->positions, N = B * P;
+    uint64_t tokens = (uint64_t)work->batch * work->positions;
+    out->unique_experts = aimc_gpu_expected_unique_experts(model->experts, model->top_k,
+                                                           tokens > UINT32_MAX ? UINT32_MAX : (uint32_t)tokens);
+    double params_read = model->dense_params + model->moe_layers * out->unique_experts * model->expert_params;
+    out->weight_bytes = wb * (params_read + N * model->d_model);
+    out->kv_bytes = work->write_kv ? B * model->attention_layers * 2.0 * P * model->kv_dim * kvb : 0;
+    out->total_bytes = out->weight_bytes + out->kv_bytes;
+    double active = model->dense_params + (double)model->moe_layers * model->top_k * model->expert_params;
+    out->flops = 2.0 * (N * (active - model->lm_head_params) + B * model->lm_head_params) +
+                 B * model->attention_layers * 4.0 * model->d_model * P * (P + 1) / 2;
+    finish(gpu, N, out);
     return 0;
 }
 

@@ -53,6 +53,7 @@ typedef struct {
     uint32_t attention_layers;
     uint32_t d_model;
     uint32_t kv_dim;
+    double lm_head_params;  /* the LM head's share of dense_params (a pass computes it for its last token only) */
 } aimc_gpu_moe_model;
 
 typedef struct {
@@ -85,6 +86,25 @@ double aimc_gpu_expected_unique_experts(uint32_t experts, uint32_t top_k, uint32
  * with no experts, ...) or a zero batch. */
 int aimc_gpu_roofline(const aimc_gpu_config *gpu, const aimc_gpu_moe_model *model, const aimc_gpu_workload *work,
                       aimc_gpu_result *out, aimc_error *err);
+
+/* A pass of `positions` tokens per sequence through the model at once (the prefill of a prompt, or a prefix
+ * re-run without a KV cache), N = B * positions tokens, the LM head for each sequence's last token only:
+ *   bytes = w * (dense_params + moe_layers * U(N) * expert_params + N * d_model)
+ *         + (write_kv ? B * attention_layers * 2 * positions * kv_dim * kv_bytes_per_element : 0)   K, V written
+ *   FLOPs = 2 * (N * (active_params - lm_head_params) + B * lm_head_params)
+ *         + B * attention_layers * 4 * d_model * positions * (positions + 1) / 2       causal QK^T and AV
+ *   time  = max(bytes / bandwidth, FLOPs / peak)  (compute bound at long prompts: FLOPs grow with N, weights
+ *   stay read once).  tokens/s and energy per token are per position of the pass. */
+typedef struct {
+    uint32_t batch;
+    uint32_t positions;
+    int write_kv;                  /* the pass fills the KV cache (prefill with a KV cache) */
+    double weight_bytes_per_param; /* <= 0: the GPU preset's default */
+    double kv_bytes_per_element;   /* <= 0: the GPU preset's default */
+} aimc_gpu_pass_workload;
+
+int aimc_gpu_pass_roofline(const aimc_gpu_config *gpu, const aimc_gpu_moe_model *model,
+                           const aimc_gpu_pass_workload *work, aimc_gpu_result *out, aimc_error *err);
 
 /* The smallest batch in [1, max_batch] at which the step becomes compute bound (work->batch is ignored; its
  * seq_len and byte widths are used), or 0 if it stays memory bound or the inputs are invalid.  FLOPs grow

@@ -63,6 +63,12 @@ def engines_agree(tmp):
         ["--model", "small-moe", "--batch", "2", "--routing", "co-selection", "--digital-experts", "0.25",
          "--criterion", "random"],
         ["--model", "small-moe", "--batch", "3", "--setting", "all-analog", "--chip", pwm_chip(tmp)],
+        # batched prefill and KV-cache-off passes (docs/engines.md, "Prefill and KV-cache-off passes")
+        ["--model", "tiny-moe", "--batch", "2", "--routing", "skewed", "--setting", "all-analog", "--prefill",
+         "--prompt", "6"],
+        ["--model", "small-moe", "--batch", "2", "--routing", "uniform", "--no-kv-cache", "--prompt", "3"],
+        ["--model", "tiny-moe", "--batch", "1", "--routing", "co-selection", "--prefill", "--no-kv-cache",
+         "--prompt", "4", "--strategy", "stacked"],
     ]
     for k, w in enumerate(workloads):
         common = w + ([] if "--chip" in w else ["--chip", "paper"]) + ["--tokens", "3", "--seed", str(100 + k),
@@ -408,6 +414,28 @@ def replay(tmp):
         if a != c:
             fail("%s: the replayed recording's report differs from the recording run's" % engine)
         print("ok: %s: recorded skewed routes replay to the same report (%s pJ)" % (engine, a["totals"]["total_pJ"]))
+    # without a KV cache every pass re-routes its prefix: a recorded trace holds every position of every pass
+    rec, r1, r2 = (os.path.join(tmp, n) for n in ("kv.jsonl", "kv1.json", "kv2.json"))
+    common = ["--engine", "fast", "--model", "small-moe", "--chip", "paper", "--batch", "2", "--tokens", "3",
+              "--prompt", "2", "--no-kv-cache", "--prefill"]
+    run(common + ["--routing", "skewed", "--write-routing-trace", rec, "--report", r1])
+    held = sum(1 for line in open(rec)) - 1
+    if held != 2 * 4 * (2 + 3 + 4 + 5):  # 2 sequences x 4 MoE layers x (prompt 2, then prefixes 3, 4, 5)
+        fail("--no-kv-cache recorded %d (token, layer) records" % held)
+    run(common + ["--routing", "replay", "--routing-trace", rec, "--report", r2])
+    a, c = load(r1), load(r2)
+    a.pop("config"), c.pop("config")
+    if a != c:
+        fail("--no-kv-cache: the replayed recording's report differs from the recording run's")
+    short = os.path.join(tmp, "short.jsonl")
+    with open(rec) as f, open(short, "w") as g:
+        g.writelines(f.readlines()[:1 + 4 * 20])
+    p = run(common + ["--routing", "replay", "--routing-trace", short, "--report", r2 + ".short"], expect=2)
+    if p.stdout or len(p.stderr.splitlines()) != 1 or "--no-kv-cache re-runs" not in p.stderr or \
+            os.path.exists(r2 + ".short"):
+        fail("--no-kv-cache with a short trace: %r %r" % (p.stdout, p.stderr))
+    print("ok: --no-kv-cache: %d routing records recorded (every position of every pass) replay to the same "
+          "report; a shorter trace: one line, exit 2" % held)
 
 
 def leakage(tmp):

@@ -112,7 +112,9 @@ START_TEST(decode_steps_hand_case)
 }
 END_TEST
 
-/* With prefill the prompt tokens are steps too: KV lengths 1 .. 8; an H100 at a huge batch is FLOP bound. */
+/* With prefill the prompt is one pass, then one decode step per token at KV lengths 6 .. 8; a long prompt's
+ * prefill is FLOP bound; without a KV cache every step is a pass over its prefix; an H100 at a huge batch is
+ * FLOP bound. */
 START_TEST(prefill_steps_and_compute_bound)
 {
     aimc_moe_model m = load_model("tiny-moe");
@@ -122,13 +124,31 @@ START_TEST(prefill_steps_and_compute_bound)
     aimc_gpu_comparison c;
     aimc_error err;
     ck_assert(aimc_gpu_comparison_of(&h100, &m, &w, &chip, &c, &err) == 0);
-    ck_assert_uint_eq(c.steps, 8);
-    ck_assert_uint_eq(c.seq_len_first, 1);
+    ck_assert_uint_eq(c.steps, 4);
+    ck_assert_uint_eq(c.seq_len_first, 6);
     ck_assert_uint_eq(c.seq_len_last, 8);
     ck_assert_double_eq(c.weight_bytes_per_param, 2); /* the preset's */
-    /* batch 1: U = 2; bytes(s) = 2 (49664 + 2 x 2 x 24576 + 64) + 2 x 2 x s x 64 x 2 = 296064 + 512 s;
-     * (2 x (49664 + 98304 + 64) = 296064); s = 1..8 sums to 8 x 296064 + 512 x 36 */
-    REL(c.seconds, (8 * 296064.0 + 512 * 36.0) / 3350e9);
+    /* The prefill pass, N = 5 tokens: U(5) = 4 (1 - (1/2)^5) = 3.875; weights 2 (49664 + 2 x 3.875 x 24576 +
+     * 5 x 64) = 480896 B, K and V written 2 layers x 2 x 5 x 64 x 2 B = 2560 B: 483456 B.  FLOPs
+     * 2 (5 (147968 - 16384) + 16384) + 2 x 4 x 64 x 15 = 1356288: memory bound (1.37 ns < 144 ns).
+     * Decode steps: bytes(s) = 296064 + 512 s for s = 6, 7, 8. */
+    REL(c.prefill_seconds, 483456.0 / 3350e9);
+    ck_assert_int_eq(c.prefill_compute_bound, 0);
+    REL(c.prefill_energy_nJ, 700 * 483456.0 / 3350e9 * 1e9);
+    REL(c.seconds, (483456.0 + 3 * 296064.0 + 512 * 21.0) / 3350e9);
+    REL(c.tokens_per_s, 8 / c.seconds); /* 5 prompt rows + 3 generated, as the chip counts them */
+    /* A 100000-token prompt: U = 4; FLOPs 2 (1e5 x 131584 + 16384) + 2 x 4 x 64 x 1e5 x 100001 / 2, bytes
+     * 2 (49664 + 196608 + 6.4e6) + 2 x 2 x 1e5 x 64 x 2 = 64492544: FLOP bound. */
+    w = (aimc_gpu_decode){.batch = 1, .tokens = 1, .prompt = 100000, .prefill = true};
+    ck_assert(aimc_gpu_comparison_of(&h100, &m, &w, &chip, &c, &err) == 0);
+    ck_assert_int_eq(c.prefill_compute_bound, 1);
+    REL(c.prefill_seconds, (2 * (1e5 * 131584.0 + 16384.0) + 2 * 4 * 64 * 1e5 * 100001.0 / 2) / 989e12);
+    /* No KV cache, no prefill, prompt 2, 2 tokens: passes over 3 and 4 positions, nothing written:
+     * U(3) = 3.5, U(4) = 3.75: bytes 2 (49664 + 2 U 24576 + n 64). */
+    w = (aimc_gpu_decode){.batch = 1, .tokens = 2, .prompt = 2, .no_kv_cache = true};
+    ck_assert(aimc_gpu_comparison_of(&h100, &m, &w, &chip, &c, &err) == 0);
+    ck_assert_uint_eq(c.steps, 2);
+    REL(c.seconds, (2 * (49664 + 2 * 3.5 * 24576 + 3 * 64.0) + 2 * (49664 + 2 * 3.75 * 24576 + 4 * 64.0)) / 3350e9);
     /* batch 100000, one token after an empty prompt (s = 1): U -> 4; per token 2 x 147968 + 2 x 4 x 1 x 64 = 296448
      * FLOPs against 2 x 64 + 2 x 2 x 2 x 64 = 640 bytes (+ the shared weights): FLOP bound on an H100
      * (989e12 / 3350e9 = 295 FLOPs per byte) */
