@@ -124,13 +124,13 @@ def full_disk():
         mount_small(disk)
         try:
             checks = [
-                ("report (stream)", ["run", "--engine", "fast", "--model", "tiny-moe", "--tokens", "64", "--per-layer",
+                ("report (stream)", ["run", "--engine", "fast", "--model", "tiny-moe", "--chip", "paper", "--tokens", "64", "--per-layer",
                                      "--report", os.path.join(disk, "r.json")], 4096),
                 ("cosim trace (FST)", ["cosim", "--chip", SMALL_CHIP, "--tokens", "256",
                                        "--trace", os.path.join(disk, "t.fst")], 8192),
                 ("cosim trace, hierarchy full", ["cosim", "--chip", SMALL_CHIP, "--tokens", "256",
                                                  "--trace", os.path.join(disk, "t.fst")], 0),
-                ("run trace (FST)", ["run", "--engine", "cosim", "--model", "tiny-moe", "--tokens", "4",
+                ("run trace (FST)", ["run", "--engine", "cosim", "--model", "tiny-moe", "--chip", "paper", "--tokens", "4",
                                      "--trace", os.path.join(disk, "t.fst")], 16384),
             ]
             for what, argv, leave in checks:
@@ -238,9 +238,9 @@ SMALL_CHIP_PRESET = SMALL_CHIP
 cases = {
     "signal_cosim": lambda: signal_case(LONG_COSIM + ["--trace", "t.fst", "--report", "r.json"], signal.SIGINT, 130,
                                         True),
-    "signal_run": lambda: signal_case(["run", "--engine", "cosim", "--model", "tiny-moe", "--tokens", "100000",
+    "signal_run": lambda: signal_case(["run", "--engine", "cosim", "--model", "tiny-moe", "--chip", "paper", "--tokens", "100000",
                                        "--trace", "t.fst", "--report", "r.json"], signal.SIGTERM, 143, True),
-    "signal_fast": lambda: signal_case(["run", "--engine", "fast", "--model", "tiny-moe", "--tokens", "100000000",
+    "signal_fast": lambda: signal_case(["run", "--engine", "fast", "--model", "tiny-moe", "--chip", "paper", "--tokens", "100000000",
                                         "--write-routing-trace", "routes.jsonl", "--report", "r.json"],
                                        signal.SIGINT, 130, False),
     "full_disk": full_disk,
