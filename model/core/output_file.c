@@ -115,6 +115,9 @@ static int check_target(const char *path, aimc_error *err)
 {
     struct stat st;
     char shown[AIMC_PATH_SHOWN];
+    const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+    if (strlen(base) > NAME_MAX || strlen(path) >= PATH_MAX) /* the temporary fits (its base is cut); this would not */
+        return aimc_fail(err, "%s: cannot write output: %s", aimc_path_shown(path, shown), strerror(ENAMETOOLONG));
     if (stat(path, &st) != 0)
         return 0;
     if (S_ISDIR(st.st_mode))
