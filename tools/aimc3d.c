@@ -3,7 +3,6 @@
 #include <string.h>
 
 #include "cli.h"
-#include "core/interrupt.h"
 
 typedef struct {
     const char *name;
@@ -30,7 +29,6 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-    aimc_interrupt_install(); /* SIGINT/SIGTERM: stop at the next safe point, exit 130/143 (core/interrupt.h) */
     if (argc < 2) {
         usage(stderr);
         return AIMC_EXIT_BAD_INPUT;

@@ -259,6 +259,7 @@ int aimc_cli_run(int argc, char **argv)
                                 &err);
     if (parsed)
         return parsed > 0 ? 0 : aimc_cli_error(&err);
+    aimc_interrupt_install(); /* SIGINT/SIGTERM stop at the next safe point: exit 130/143 (core/interrupt.h) */
     int rc = run(&a, &err);
     return rc < 0 ? aimc_cli_error(&err) : rc;
 }

@@ -386,6 +386,7 @@ int aimc_cli_study(int argc, char **argv)
     int parsed = aimc_cli_parse("study 3d-moe", argc - 1, argv + 1, opts, sizeof opts / sizeof opts[0], synopsis, &err);
     if (parsed)
         return parsed > 0 ? 0 : aimc_cli_error(&err);
+    aimc_interrupt_install(); /* SIGINT/SIGTERM stop at the next safe point: exit 130/143 (core/interrupt.h) */
     int rc = run_study(&c, &err) ? aimc_cli_error(&err) : 0;
     study_free(&c);
     return rc;

@@ -405,6 +405,9 @@ int aimc_cli_sweep(int argc, char **argv)
     argv[1] = argv[0]; /* the action's argv: [sweep <action>, positional, options...] */
     if (strcmp(action, "plan") == 0)
         return sweep_plan(argc - 1, argv + 1);
+    /* the actions with safe points (between points, in each point's decode) take SIGINT/SIGTERM there */
+    if (strcmp(action, "run") == 0 || strcmp(action, "point") == 0)
+        aimc_interrupt_install();
     if (strcmp(action, "run") == 0)
         return sweep_run(argc - 1, argv + 1);
     if (strcmp(action, "point") == 0)

@@ -3,14 +3,14 @@
  * aimc_interrupt_check, which then fails with "interrupted by SIGINT"; the ordinary failure path closes the trace
  * (so it stays readable), removes the temporaries (core/output_file.h), and the program exits 128 + the signal
  * (130, 143) with one line.  A second signal ends the process at once, removing the live temporaries first.
- * The command line installs the handlers (aimc_interrupt_install); a library user that does not never sees an
- * interruption. */
+ * A library user that does not install the handlers never sees an interruption. */
 #ifndef AIMC_INTERRUPT_H
 #define AIMC_INTERRUPT_H
 
 #include "core/aimc_error.h"
 
-/* Installs the SIGINT and SIGTERM handlers (once, at the start of main). */
+/* Installs the SIGINT and SIGTERM handlers: the commands with safe points do (run, cosim, study 3d-moe, sweep
+ * run and point); the others keep the default action (their outputs are renamed into place only when whole). */
 void aimc_interrupt_install(void);
 /* The signal received (SIGINT, SIGTERM), or 0. */
 int aimc_interrupt_signal(void);
