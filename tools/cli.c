@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/interrupt.h"
+
 static void print_help(const char *command, const aimc_cli_opt *opts, size_t n, const char *synopsis)
 {
     printf("usage: aimc3d %s [options]\n%s\n\noptions:\n", command, synopsis);
@@ -72,5 +74,6 @@ int aimc_cli_parse(const char *command, int argc, char **argv, const aimc_cli_op
 int aimc_cli_error(const aimc_error *err)
 {
     fprintf(stderr, "aimc3d: %s\n", err->msg);
-    return AIMC_EXIT_BAD_INPUT;
+    int interrupted = aimc_interrupt_exit_status(); /* 130, 143: whatever failed, a signal stopped the command */
+    return interrupted ? interrupted : AIMC_EXIT_BAD_INPUT;
 }

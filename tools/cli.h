@@ -23,7 +23,8 @@ typedef struct {
 int aimc_cli_parse(const char *command, int argc, char **argv, const aimc_cli_opt *opts, size_t nopts,
                    const char *synopsis, aimc_error *err);
 
-/* Prints "aimc3d: <msg>" on stderr and returns AIMC_EXIT_BAD_INPUT. */
+/* Prints "aimc3d: <msg>" on stderr and returns AIMC_EXIT_BAD_INPUT, or 128 + the signal when SIGINT/SIGTERM
+ * stopped the command (core/interrupt.h). */
 int aimc_cli_error(const aimc_error *err);
 
 /* Subcommands. */

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "core/interrupt.h"
 #include "core/json_config.h"
 #include "core/output_file.h"
 #include "engine/cosim_tile.h"
@@ -15,6 +16,7 @@
 #include "report/chip_layout.h"
 #include "report/energy_report.h"
 #include "report/gtkw_layout.h"
+#include "report/trace_stamp.h"
 #include "shim/vtile.h"
 #include "system/chip_config.h"
 
@@ -93,11 +95,10 @@ static void add_tile_signals(aimc_gtkw *g)
     aimc_gtkw_group_end(g, group);
 }
 
-static int write_layout(const char *trace, const aimc_ledger *ledger, uint32_t period_ps, char *layout, size_t n,
+static int write_layout(const char *trace, const aimc_ledger *ledger, uint32_t period_ps, const char *layout,
                         aimc_error *err)
 {
-    aimc_layout_path_for(trace, layout, n); /* next to the trace, as <trace without extension>.gtkw */
-    char rel[1024];
+    char rel[1024]; /* the trace's name: it is in the layout's folder */
     aimc_relative_path(layout, trace, rel, sizeof rel);
     aimc_gtkw *g = aimc_gtkw_create(rel);
     if (!g)
@@ -173,16 +174,19 @@ static void print_summary(const aimc_chip_config *chip, const aimc_cosim_tile_re
         printf("  first closed-form mismatch: %s\n", r->first_closed_form_mismatch);
 }
 
-static int check_outputs(const cosim_args *a, aimc_error *err)
+/* Before anything runs: every output can be created, each is a file of its own, none is the chip file. */
+static int check_outputs(const cosim_args *a, const char *layout, aimc_error *err)
 {
-    const char *paths[] = {a->report, a->csv, a->record, a->saif};
-    if (a->trace && aimc_trace_outputs_check_writable(a->trace, err))
-        return -1;
-    return aimc_outputs_check_writable(paths, 4, err);
+    const aimc_named_path outs[] = {{"cosim --trace", a->trace}, {"cosim --trace (its layout)", layout},
+                                    {"cosim --report", a->report}, {"cosim --csv", a->csv},
+                                    {"cosim --record", a->record}, {"cosim --saif", a->saif}};
+    const aimc_named_path ins[] = {{"--chip", a->chip}};
+    return aimc_outputs_check(outs, sizeof outs / sizeof outs[0], ins, 1, err);
 }
 
+/* Writes the report and the CSV; written[0], [1] say which ones were (to remove them if a later output fails). */
 static int write_outputs(const cosim_args *a, const aimc_chip_config *chip, const aimc_cosim_tile_options *o,
-                         aimc_cosim_tile_result *r, uint32_t tiers, aimc_error *err)
+                         aimc_cosim_tile_result *r, uint32_t tiers, bool written[2], aimc_error *err)
 {
     if (a->report) {
         json_object *counters = json_object_new_object();
@@ -202,39 +206,16 @@ static int write_outputs(const cosim_args *a, const aimc_chip_config *chip, cons
                                    .cycles = r->cycles, .config = config_echo(chip, o, tiers), .counters = counters};
         if (aimc_energy_report_write_json(a->report, r->ledger, &info, err))
             return -1;
+        written[0] = true;
         printf("report: %s\n", a->report);
     }
     if (a->csv) {
         if (aimc_energy_report_write_csv(a->csv, r->ledger, (uint64_t)chip->clock_period_ps, NULL, NULL, err))
             return -1;
+        written[1] = true;
         printf("csv: %s\n", a->csv);
     }
     return 0;
-}
-
-/* Files the RTL run writes directly (trace, record) go to a temporary name, renamed once the run succeeded. */
-typedef struct {
-    const char *path;
-    char temp[1100];
-} staged_file;
-
-static const char *stage(staged_file *f, const char *path)
-{
-    f->path = path;
-    if (path)
-        snprintf(f->temp, sizeof f->temp, "%s.tmp.%ld", path, (long)getpid());
-    return path ? f->temp : NULL;
-}
-
-static int publish(staged_file *f, bool ok, aimc_error *err)
-{
-    if (!f->path)
-        return 0;
-    if (!ok) {
-        remove(f->temp);
-        return 0;
-    }
-    return rename(f->temp, f->path) == 0 ? 0 : aimc_fail(err, "%s: cannot write output", f->path);
 }
 
 /* The tile's switching activity over the whole run, from its finished waveform. */
@@ -287,57 +268,116 @@ static int apply_overrides(const cosim_args *a, aimc_chip_config *chip, aimc_err
     return 0;
 }
 
+/* The waveform (the trace, or a SAIF's private one) and the record go to temporaries the RTL run writes by name
+ * (core/output_file.h); renamed into place once every output succeeded. */
+typedef struct {
+    aimc_output_file *trace, *record;
+} staged;
+
+static int stage(const cosim_args *a, staged *st, aimc_error *err)
+{
+    char *private_trace = NULL; /* a SAIF without --trace is read from a waveform of its own */
+    if (!a->trace && a->saif) {
+        size_t n = strlen(a->saif) + 8;
+        if (!(private_trace = malloc(n)))
+            return aimc_fail(err, "cosim: out of memory");
+        snprintf(private_trace, n, "%s.trace", a->saif);
+    }
+    const char *trace = a->trace ? a->trace : private_trace;
+    int rc = trace && !(st->trace = aimc_trace_output_reserve(trace, err)) ? -1 : 0;
+    free(private_trace);
+    if (!rc && a->record && !(st->record = aimc_output_reserve(a->record, err)))
+        rc = -1;
+    return rc;
+}
+
+static void discard(staged *st)
+{
+    aimc_output_abort(st->trace);
+    aimc_output_abort(st->record);
+    st->trace = st->record = NULL;
+}
+
+/* A signal stopped the run: the trace (closed, so readable) is published with the run up to there. */
+static int keep_trace(const cosim_args *a, staged *st, aimc_error *err)
+{
+    aimc_error e;
+    aimc_output_file *trace = a->trace ? st->trace : NULL;
+    if (trace)
+        st->trace = NULL;
+    discard(st);
+    if (!trace)
+        return -1;
+    char shown[AIMC_PATH_SHOWN];
+    if (aimc_trace_output_commit(trace, &e)) {
+        *err = e;
+        return -1;
+    }
+    size_t len = strlen(err->msg);
+    snprintf(err->msg + len, sizeof err->msg - len, "; the trace up to there: %s", aimc_path_shown(a->trace, shown));
+    return -1;
+}
+
 static int run(const cosim_args *a, aimc_error *err)
 {
     aimc_chip_config chip;
-    if (aimc_chip_config_load(a->chip, &chip, err) || check_outputs(a, err))
-        return -1;
-    if (a->switch_cycles >= 0)
+    char *layout = a->trace ? aimc_layout_path_new(a->trace) : NULL; /* <trace without extension>.gtkw */
+    if (a->trace && !layout)
+        return aimc_fail(err, "cosim: out of memory");
+    int rc = check_outputs(a, layout, err) || aimc_chip_config_load(a->chip, &chip, err) ? -1 : 0;
+    if (!rc && a->switch_cycles >= 0)
         chip.tile.tier_switch_cycles = (uint32_t)a->switch_cycles;
-    if (apply_overrides(a, &chip, err))
+    staged st = {NULL, NULL};
+    if (rc || apply_overrides(a, &chip, err) || stage(a, &st, err)) {
+        discard(&st);
+        free(layout);
         return -1;
+    }
     aimc_cosim_tile_options o;
     options_from_args(a, &o);
-    staged_file trace, record;
-    char private_trace[1100] = ""; /* a SAIF without --trace is read from a waveform of its own */
-    o.trace_path = stage(&trace, a->trace);
-    if (a->saif && !a->trace) {
-        snprintf(private_trace, sizeof private_trace, "%s.trace.tmp.%ld", a->saif, (long)getpid());
-        o.trace_path = private_trace;
-    }
-    o.record_path = stage(&record, a->record);
+    o.trace_path = st.trace ? aimc_output_temp_path(st.trace) : NULL;
+    o.trace_name = a->trace;
+    o.record_path = st.record ? aimc_output_temp_path(st.record) : NULL;
     aimc_cosim_tile_result r;
     if (aimc_cosim_tile_run(&chip, &o, &r, err)) {
-        publish(&trace, false, err);
-        publish(&record, false, err);
-        if (private_trace[0])
-            remove(private_trace);
+        if (aimc_interrupt_signal() && !r.trace_failed)
+            keep_trace(a, &st, err);
+        discard(&st);
+        free(layout);
         return -1;
     }
     uint32_t tiers = o.tiers ? o.tiers : chip.tile.tiers;
     print_summary(&chip, &r, o.tokens);
-    int rc = write_outputs(a, &chip, &o, &r, tiers, err);
+    bool written[2] = {false, false};
+    rc = write_outputs(a, &chip, &o, &r, tiers, written, err);
     bool saif_written = false;
     if (!rc && a->saif)
         saif_written = !(rc = write_saif(a, o.trace_path, &chip, err));
-    if (private_trace[0])
-        remove(private_trace);
-    rc = rc ? rc : publish(&record, true, err);
-    rc = rc ? rc : publish(&trace, true, err);
-    if (rc) {
-        publish(&trace, false, err);
-        publish(&record, false, err);
-        if (saif_written)
-            remove(a->saif);
-    } else if (a->trace) {
-        char layout[1024];
-        if (!(rc = write_layout(a->trace, r.ledger, (uint32_t)chip.clock_period_ps, layout, sizeof layout, err)))
-            printf("trace: %s (%s)\nlayout: %s (open with: gtkwave %s)\n", a->trace, aimc_vtile_trace_format(), layout,
-                   layout);
+    if (!a->trace) { /* the SAIF's private waveform */
+        aimc_output_abort(st.trace);
+        st.trace = NULL;
+    }
+    aimc_output_file *record = st.record, *trace = st.trace;
+    st.record = st.trace = NULL;
+    bool record_written = false, trace_written = false;
+    rc = rc ? (aimc_output_abort(record), rc) : aimc_output_commit(record, err);
+    record_written = !rc && record;
+    rc = rc ? (aimc_output_abort(trace), rc) : aimc_trace_output_commit(trace, err);
+    trace_written = !rc && trace;
+    if (!rc && a->trace && !(rc = write_layout(a->trace, r.ledger, (uint32_t)chip.clock_period_ps, layout, err)))
+        printf("trace: %s (%s)\nlayout: %s (open with: gtkwave %s)\n", a->trace, aimc_vtile_trace_format(), layout,
+               layout);
+    if (rc) { /* nothing is left: the outputs written before the one that failed go too */
+        const char *done[] = {written[0] ? a->report : NULL, written[1] ? a->csv : NULL, saif_written ? a->saif : NULL,
+                              record_written ? a->record : NULL, trace_written ? a->trace : NULL};
+        for (size_t i = 0; i < sizeof done / sizeof done[0]; i++)
+            if (done[i])
+                remove(done[i]);
     }
     if (!rc && a->record)
         printf("record: %s\n", a->record);
     aimc_ledger_destroy(r.ledger);
+    free(layout);
     if (rc)
         return -1;
     return r.signal_mismatches || r.conversion_mismatches || r.golden_mismatches || r.closed_form_mismatches ||
@@ -381,6 +421,7 @@ int aimc_cli_cosim(int argc, char **argv)
                                 &err);
     if (parsed)
         return parsed > 0 ? 0 : aimc_cli_error(&err);
+    aimc_interrupt_install(); /* SIGINT/SIGTERM stop at the next safe point: exit 130/143 (core/interrupt.h) */
     int rc = run(&a, &err);
     return rc < 0 ? aimc_cli_error(&err) : rc;
 }

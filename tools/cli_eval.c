@@ -157,7 +157,9 @@ static int run(const eval_args *a, aimc_error *err)
     double t0 = seconds_now();
     if (!a->tokens || !a->plan.weights)
         return aimc_fail(err, "eval: expected --weights DIR and --tokens FILE (see aimc3d eval --help)");
-    if (a->report && aimc_output_check_writable(a->report, err))
+    const aimc_named_path outs[] = {{"eval --report", a->report}};
+    const aimc_named_path ins[] = {{"--tokens", a->tokens}, {"--model", a->plan.model}, {"--chip", a->plan.chip}};
+    if (aimc_outputs_check(outs, 1, ins, sizeof ins / sizeof ins[0], err))
         return -1;
     eval_state s = {0};
     aimc_plan_args pa = a->plan;

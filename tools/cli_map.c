@@ -14,7 +14,10 @@ typedef struct {
 
 static int run(const map_args *a, aimc_error *err)
 {
-    if (a->out && aimc_output_check_writable(a->out, err))
+    const aimc_named_path outs[] = {{"map --out", a->out}};
+    const aimc_named_path ins[] = {{"--model", a->plan.model}, {"--chip", a->plan.chip},
+                                   {"--routing-trace", a->plan.trace}, {"--weights", a->plan.weights}};
+    if (aimc_outputs_check(outs, 1, ins, sizeof ins / sizeof ins[0], err))
         return -1;
     aimc_plan *p = aimc_plan_args_create(&a->plan, err);
     int rc = p ? 0 : -1;

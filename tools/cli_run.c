@@ -2,14 +2,17 @@
  * tiles, with a waveform) or the fast engine (their analytic model), and writes the per-token energy
  * annotation (JSON, CSV) and a summary.  The run itself is the library's (model/run/run.h). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "core/interrupt.h"
 #include "core/json_config.h"
 #include "core/output_file.h"
 #include "params/chip_params.h"
 #include "plan_args.h"
 #include "progress.h"
+#include "report/chip_layout.h"
 #include "report/energy_report.h"
 #include "run/run.h"
 
@@ -46,11 +49,19 @@ static int check_flags(const run_args *a, aimc_routing_mode mode, aimc_error *er
     if (mode == AIMC_ROUTE_COMPUTED && !a->plan.weights)
         return aimc_fail(err, "run --routing computed: expected --weights FILE (the router weights: the model's "
                               "safetensors file or folder)");
-    const char *paths[] = {a->trace, a->report, a->csv, a->record, a->routing_record, a->saif};
-    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
-        if (paths[i] && aimc_output_check_writable(paths[i], err))
-            return -1;
-    return 0;
+    /* every output can be created, each is a file of its own, none is an input */
+    char *layout = a->trace ? aimc_layout_path_new(a->trace) : NULL;
+    if (a->trace && !layout)
+        return aimc_fail(err, "run: out of memory");
+    const aimc_named_path outs[] = {{"run --trace", a->trace}, {"run --trace (its layout)", layout},
+                                    {"run --report", a->report}, {"run --csv", a->csv}, {"run --record", a->record},
+                                    {"run --write-routing-trace", a->routing_record}, {"run --saif", a->saif}};
+    const aimc_named_path ins[] = {{"--model", a->plan.model}, {"--chip", a->plan.chip},
+                                   {"--routing-trace", a->plan.trace}, {"--weights", a->plan.weights},
+                                   {"--gpu", a->gpu}};
+    int rc = aimc_outputs_check(outs, sizeof outs / sizeof outs[0], ins, sizeof ins / sizeof ins[0], err);
+    free(layout);
+    return rc;
 }
 
 /* The cosim's own checks: a failure here is a verification failure (exit 1), not bad input. */
@@ -80,7 +91,9 @@ static void print_summary(const run_args *a, const aimc_plan *p, const aimc_run 
     aimc_gpu_comparison_print(stdout, aimc_run_gpu(run), aimc_run_figures_get(run));
 }
 
-static int write_reports(const run_args *a, const aimc_plan *p, const aimc_run *run, aimc_error *err)
+/* written[0], [1]: whether the report and the CSV were written (removed again if a later output fails). */
+static int write_reports(const run_args *a, const aimc_plan *p, const aimc_run *run, bool written[2],
+                         aimc_error *err)
 {
     if (a->report) {
         json_object *report = aimc_run_report(run);
@@ -88,14 +101,14 @@ static int write_reports(const run_args *a, const aimc_plan *p, const aimc_run *
         json_object_put(report);
         if (rc)
             return -1;
-        printf("report: %s\n", a->report);
+        written[0] = true;
     }
     if (a->csv) {
         if (aimc_energy_report_write_csv(a->csv, aimc_run_ledger(run), (uint64_t)aimc_plan_chip(p)->clock_period_ps,
                                          aimc_run_phase_cb, aimc_run_phases_get(run),
                                          err))
             return -1;
-        printf("csv: %s\n", a->csv);
+        written[1] = true;
     }
     return 0;
 }
@@ -118,6 +131,10 @@ static int parse_saif_window(const char *text, aimc_run_options *o, aimc_error *
 
 static void print_outputs(const run_args *a, const aimc_run *run)
 {
+    if (a->report)
+        printf("report: %s\n", a->report);
+    if (a->csv)
+        printf("csv: %s\n", a->csv);
     if (a->trace) {
         aimc_mvm_backend_checks c;
         aimc_run_checks(run, &c);
@@ -171,11 +188,23 @@ static int run(const run_args *a, aimc_error *err)
         aimc_progress_start(&progress, aimc_plan_chip(p)->clock_period_ps, NULL);
         rc = aimc_run_decode(r, err);
         aimc_progress_end(&progress);
+        /* a signal stopped the decode: the trace holds the run up to there; nothing else is written */
+        if (rc && aimc_interrupt_signal() && a->trace && !aimc_run_keep_trace(r, err)) {
+            char shown[AIMC_PATH_SHOWN];
+            size_t len = strlen(err->msg);
+            snprintf(err->msg + len, sizeof err->msg - len, "; the trace up to there: %s",
+                     aimc_path_shown(a->trace, shown));
+        }
     }
     if (!rc) {
         print_summary(a, p, r);
         verdict = print_checks(r);
-        rc = write_reports(a, p, r, err) || aimc_run_finish(r, err) ? -1 : 0;
+        bool written[2] = {false, false};
+        rc = write_reports(a, p, r, written, err) || aimc_run_finish(r, err) ? -1 : 0;
+        if (rc && written[0])
+            remove(a->report);
+        if (rc && written[1])
+            remove(a->csv);
     }
     if (!rc)
         print_outputs(a, r);
@@ -233,6 +262,7 @@ int aimc_cli_run(int argc, char **argv)
                                 &err);
     if (parsed)
         return parsed > 0 ? 0 : aimc_cli_error(&err);
+    aimc_interrupt_install(); /* SIGINT/SIGTERM stop at the next safe point: exit 130/143 (core/interrupt.h) */
     int rc = run(&a, &err);
     return rc < 0 ? aimc_cli_error(&err) : rc;
 }

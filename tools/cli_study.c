@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "core/interrupt.h"
 #include "core/json_config.h"
 #include "core/output_file.h"
 #include "report/study_table.h"
@@ -317,11 +318,32 @@ static int run_study(study *c, aimc_error *err)
         printf("note: gnuplot has no PNG terminal: plots as SVG only\n");
     c->index_tables = json_object_new_object();
     c->findings = json_object_new_object();
-    int rc = 0;
-    for (size_t i = 0; i < c->ntables && !rc; i++)
-        rc = do_table(c, &c->tables[i], err);
+    /* OUT/INCOMPLETE until study.json is written: an interrupted or killed study is never taken for a whole one */
+    char marker[1100], text[1400];
+    snprintf(marker, sizeof marker, "%s/INCOMPLETE", c->out);
+    snprintf(text, sizeof text, "a study run (process %ld) started and has not finished\n", (long)getpid());
+    int rc = aimc_output_write_text(marker, text, err);
+    size_t done = 0;
+    for (; done < c->ntables && !rc; done += !rc)
+        rc = aimc_interrupt_check("study", err) || do_table(c, &c->tables[done], err) ? -1 : 0;
     if (!rc)
-        rc = write_index(c, err);
+        rc = aimc_interrupt_check("study", err) || write_index(c, err) ? -1 : 0;
+    if (!rc)
+        return remove(marker) == 0 ? 0 : aimc_fail(err, "%s: cannot remove the mark: %s", marker, strerror(errno));
+    if (aimc_interrupt_signal()) { /* the tables written so far stay; the mark says which are missing */
+        size_t len = (size_t)snprintf(text, sizeof text, "the study was interrupted by %s\n"
+                                                            "tables not written:", aimc_interrupt_name());
+        for (size_t k = done; k < c->ntables && len < sizeof text; k++)
+            len += (size_t)snprintf(text + len, sizeof text - len, " %s", c->tables[k].name);
+        if (len < sizeof text)
+            snprintf(text + len, sizeof text - len, "; study.json not written\n");
+        aimc_error e;
+        if (aimc_output_write_text(marker, text, &e))
+            *err = e;
+        else
+            aimc_fail(err, "study: interrupted by %s: %zu of %zu tables written, the folder is marked incomplete (%s)",
+                      aimc_interrupt_name(), done, c->ntables, marker);
+    }
     return rc;
 }
 
@@ -364,6 +386,7 @@ int aimc_cli_study(int argc, char **argv)
     int parsed = aimc_cli_parse("study 3d-moe", argc - 1, argv + 1, opts, sizeof opts / sizeof opts[0], synopsis, &err);
     if (parsed)
         return parsed > 0 ? 0 : aimc_cli_error(&err);
+    aimc_interrupt_install(); /* SIGINT/SIGTERM stop at the next safe point: exit 130/143 (core/interrupt.h) */
     int rc = run_study(&c, &err) ? aimc_cli_error(&err) : 0;
     study_free(&c);
     return rc;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "core/interrupt.h"
 #include "core/json_config.h"
 #include "study_plots.h"
 #include "sweep/sweep_dir.h"
@@ -104,7 +105,7 @@ static int sweep_point(int argc, char **argv)
     }
     int verdict = 0;
     for (size_t k = 0; k < n; k++) {
-        int rc = aimc_sweep_point_run(d, idx[k], force, &err);
+        int rc = aimc_interrupt_check("sweep point", &err) ? -1 : aimc_sweep_point_run(d, idx[k], force, &err);
         if (rc < 0) {
             free(idx);
             aimc_sweep_dir_close(d);
@@ -194,6 +195,15 @@ static int sweep_run(int argc, char **argv)
     double t0 = wall_s();
     int rc = 0;
     char job[128] = "";
+    /* the folder is marked until the run finished (a submitted Slurm job that is not followed is not marked) */
+    bool mark = n && (!slurm || wait);
+    char why[160];
+    snprintf(why, sizeof why, "a sweep run (process %ld) started and has not finished", (long)getpid());
+    if (mark && aimc_sweep_dir_mark_incomplete(d, why, &err)) {
+        free(idx);
+        aimc_sweep_dir_close(d);
+        return aimc_cli_error(&err);
+    }
     if (!idx)
         rc = aimc_fail(&err, "sweep run: out of memory");
     else if (n && slurm)
@@ -203,6 +213,27 @@ static int sweep_run(int argc, char **argv)
     else if (n)
         rc = aimc_sweep_run_local(d, idx, n, &o, &err);
     free(idx);
+    if (aimc_interrupt_signal()) { /* the points that finished are kept; the mark names the others */
+        aimc_sweep_dir_close(d);
+        aimc_error e;
+        if (!(d = aimc_sweep_dir_open(absdir, &e))) {
+            err = e;
+            return aimc_cli_error(&err);
+        }
+        snprintf(why, sizeof why, "the sweep run was interrupted by %s", aimc_interrupt_name());
+        size_t left = 0;
+        for (size_t i = 0; i < aimc_sweep_dir_points(d); i++)
+            left += aimc_sweep_dir_needs_run(d, i);
+        if (aimc_sweep_dir_mark_incomplete(d, why, &e))
+            err = e;
+        else
+            aimc_fail(&err, "sweep run %s: interrupted by %s: %zu of %zu points not run (%s/INCOMPLETE)", dir,
+                      aimc_interrupt_name(), left, aimc_sweep_dir_points(d), dir);
+        aimc_sweep_dir_close(d);
+        return aimc_cli_error(&err);
+    }
+    if (!rc && mark)
+        rc = aimc_sweep_dir_mark_complete(d, &err);
     if (rc) {
         aimc_sweep_dir_close(d);
         return aimc_cli_error(&err);
@@ -335,7 +366,7 @@ static int sweep_collect(int argc, char **argv)
     if (objectives && !(obj = aimc_sweep_objectives_parse(objectives, &err)))
         return aimc_cli_error(&err);
     aimc_sweep_dir *d = aimc_sweep_dir_open(dir, &err);
-    aimc_sweep_table *t = d ? aimc_sweep_table_build(d, obj, &err) : NULL;
+    aimc_sweep_table *t = d && !aimc_sweep_dir_check_complete(d, &err) ? aimc_sweep_table_build(d, obj, &err) : NULL;
     json_object_put(obj);
     int rc = t ? aimc_sweep_table_write(t, dir, &err) : -1;
     if (!rc)
@@ -374,6 +405,9 @@ int aimc_cli_sweep(int argc, char **argv)
     argv[1] = argv[0]; /* the action's argv: [sweep <action>, positional, options...] */
     if (strcmp(action, "plan") == 0)
         return sweep_plan(argc - 1, argv + 1);
+    /* the actions with safe points (between points, in each point's decode) take SIGINT/SIGTERM there */
+    if (strcmp(action, "run") == 0 || strcmp(action, "point") == 0)
+        aimc_interrupt_install();
     if (strcmp(action, "run") == 0)
         return sweep_run(argc - 1, argv + 1);
     if (strcmp(action, "point") == 0)

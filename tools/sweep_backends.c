@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/interrupt.h"
 #include "core/output_file.h"
 #include "subprocess.h"
 
@@ -134,7 +135,15 @@ int aimc_sweep_run_local(const aimc_sweep_dir *d, const size_t *idx, size_t n, c
     progress_start(&pr, d, n);
     size_t next = 0, active = 0, done = 0, failed = 0;
     int rc = 0;
+    bool forwarded = false;
     while (next < n || active) {
+        if (aimc_interrupt_signal() && !forwarded) { /* stop: no new point; the running ones stop at theirs */
+            forwarded = true;
+            next = n;
+            for (size_t s = 0; s < jobs; s++)
+                if (pid[s])
+                    kill(pid[s], aimc_interrupt_signal());
+        }
         while (active < jobs && next < n && !rc) {
             char index[32];
             snprintf(index, sizeof index, "%zu", idx[next]);
@@ -154,7 +163,11 @@ int aimc_sweep_run_local(const aimc_sweep_dir *d, const size_t *idx, size_t n, c
         if (!active)
             break;
         int status;
-        pid_t w = waitpid(-1, &status, 0);
+        pid_t w = waitpid(-1, &status, WNOHANG); /* polled, so that a signal is seen while points run */
+        if (w == 0) {
+            sleep_s(0.02);
+            continue;
+        }
         if (w < 0) {
             if (errno == EINTR)
                 continue;
@@ -167,7 +180,8 @@ int aimc_sweep_run_local(const aimc_sweep_dir *d, const size_t *idx, size_t n, c
             pid[s] = 0;
             active--;
             bool wrote = WIFEXITED(status) && (WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == 1);
-            if (!wrote)
+            bool stopped = forwarded && ((WIFEXITED(status) && WEXITSTATUS(status) >= 128) || WIFSIGNALED(status));
+            if (!wrote && !stopped) /* a point the signal stopped stays pending */
                 record_death(d, slot[s], status, "");
             failed += !wrote || WEXITSTATUS(status) == 1;
             done++;

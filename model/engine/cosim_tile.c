@@ -9,6 +9,8 @@
 
 #include "analog/analog_tier.h"
 #include "analog/periphery_analog.h"
+#include "core/interrupt.h"
+#include "core/output_file.h"
 #include "core/rng.h"
 #include "engine/activation_codes.h"
 #include "engine/tile_cost.h"
@@ -444,6 +446,12 @@ static int simulate(run_state *s, aimc_error *err)
     uint64_t cycle;
     aimc_vtile_set_cmp(s->rtl, s->cmp); /* all zeros until the analog model answers */
     for (cycle = 0; done < total; cycle++) {
+        if (aimc_interrupt_signal()) { /* the safe point: between two cycles */
+            s->r->cycles = cycle;
+            return aimc_fail(err, "cosim: interrupted by %s at cycle %llu (%llu of %llu MVMs done)",
+                             aimc_interrupt_name(), (unsigned long long)cycle, (unsigned long long)done,
+                             (unsigned long long)total);
+        }
         if (cycle >= limit)
             return aimc_fail(err, "cosim: RTL hung: %llu of %llu MVMs done after %llu cycles",
                              (unsigned long long)done, (unsigned long long)total, (unsigned long long)cycle);
@@ -574,6 +582,9 @@ int aimc_cosim_tile_run(const aimc_chip_config *chip, const aimc_cosim_tile_opti
         return -1;
     rtl_config(chip, &s.cfg);
     aimc_vtile_get_limits(&s.lim);
+    /* the FST writer maps its files: a page the disk cannot hold is a failure, not a SIGBUS (core/output_file.h) */
+    if (o->trace_path && aimc_output_guard_begin(err))
+        return -1;
     int rc = setup(&s, err);
     if (!rc)
         rc = simulate(&s, err);
@@ -592,7 +603,13 @@ int aimc_cosim_tile_run(const aimc_chip_config *chip, const aimc_cosim_tile_opti
         if (leak)
             aimc_ledger_book_chip(r->ledger, AIMC_E_STATIC, leak);
     }
-    teardown(&s);
+    teardown(&s); /* closes the trace */
+    if (o->trace_path && aimc_output_guard_end()) {
+        char shown[AIMC_PATH_SHOWN];
+        r->trace_failed = true;
+        rc = aimc_fail(err, "%s: writing the trace failed: its files could not be extended (is the disk full?)",
+                       aimc_path_shown(o->trace_name ? o->trace_name : o->trace_path, shown));
+    }
     if (rc) {
         aimc_ledger_destroy(r->ledger);
         r->ledger = NULL;

@@ -28,6 +28,7 @@ typedef struct {
     bool ideal;                 /* numeric runs: every non-ideality off, whatever the preset says */
     bool check;                 /* run the scoreboards */
     const char *trace_path;     /* NULL: no waveform */
+    const char *trace_name;     /* the path error lines show for the trace (its target); NULL: trace_path */
     const char *record_path;    /* NULL, or a file receiving every cycle's inputs and RTL outputs (for
                                    replay under a second simulator; format in docs/file-formats.md) */
 } aimc_cosim_tile_options;
@@ -50,13 +51,15 @@ typedef struct {
     uint64_t max_mvm_cycles;            /* longest mvm_start .. done_valid seen */
     double code_error_rms;              /* numeric runs: RMS of (output code - ideal quantized product) */
     aimc_ledger *ledger;                /* per-token energy; caller destroys */
+    bool trace_failed;                  /* the trace's files could not be written (disk full): discard it */
 } aimc_cosim_tile_result;
 
 void aimc_cosim_tile_defaults(aimc_cosim_tile_options *o);
 /* Checks that the chip's tile and periphery fit the RTL build (exit-2 material for the CLI). */
 int aimc_cosim_tile_check_chip(const aimc_chip_config *chip, uint32_t tiers, aimc_error *err);
-/* Runs to completion of every request.  Fails on bad options or a hung RTL; scoreboard mismatches are
- * counted in r, not failures, so a caller can report them. */
+/* Runs to completion of every request.  Fails on bad options, a hung RTL, a trace the disk could not hold
+ * (r->trace_failed) or a signal (core/interrupt.h: r->cycles says where; the trace is closed and readable);
+ * scoreboard mismatches are counted in r, not failures, so a caller can report them. */
 int aimc_cosim_tile_run(const aimc_chip_config *chip, const aimc_cosim_tile_options *o, aimc_cosim_tile_result *r,
                         aimc_error *err);
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/interrupt.h"
 #include "core/rng.h"
 #include "engine/dispatch_build.h"
 #include "system/digital_expert.h"
@@ -691,6 +692,9 @@ static int on_group_done(run_ctx *c, uint32_t slot, uint64_t cycle, aimc_error *
 static int loop(run_ctx *c, aimc_error *err)
 {
     while (c->tokens_done < c->tokens_total) {
+        if (aimc_interrupt_signal()) /* the safe point: between two events, every structure consistent */
+            return aimc_fail(err, "run: interrupted by %s after %llu of %llu tokens", aimc_interrupt_name(),
+                             (unsigned long long)c->tokens_done, (unsigned long long)c->tokens_total);
         uint64_t t_next = c->nheap ? c->heap[0].time : UINT64_MAX;
         if (c->groups_in_flight > 0) {
             uint32_t done[MAX_SLOTS], n;

@@ -1,6 +1,7 @@
 #include "report/chip_layout.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/output_file.h"
@@ -15,12 +16,13 @@ void aimc_layout_path_for(const char *trace, char *out, size_t n)
     strncat(out, ".gtkw", n - strlen(out) - 1);
 }
 
-int aimc_trace_outputs_check_writable(const char *trace, aimc_error *err)
+char *aimc_layout_path_new(const char *trace)
 {
-    char layout[1100];
-    aimc_layout_path_for(trace, layout, sizeof layout);
-    const char *paths[] = {trace, layout};
-    return aimc_outputs_check_writable(paths, 2, err);
+    size_t n = strlen(trace) + 6;
+    char *out = malloc(n);
+    if (out)
+        aimc_layout_path_for(trace, out, n);
+    return out;
 }
 
 static void signal(aimc_gtkw *g, const char *scope, const char *name, aimc_gtkw_style style)

@@ -10,10 +10,10 @@
 #include "core/aimc_error.h"
 #include "core/energy_ledger.h"
 
-/* <trace without its extension>.gtkw */
+/* <trace without its extension>.gtkw (out: at least strlen(trace) + 6 bytes) */
 void aimc_layout_path_for(const char *trace, char *out, size_t n);
-/* Checks up front that a trace and its layout can both be created. */
-int aimc_trace_outputs_check_writable(const char *trace, aimc_error *err);
+/* The same, allocated (the caller frees it; NULL when out of memory). */
+char *aimc_layout_path_new(const char *trace);
 /* What the layout shows: the chip's tiles, and the RTL's widths that GTKWave needs in the vectors' names. */
 typedef struct {
     uint32_t tiles;

@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/interrupt.h"
 #include "core/json_config.h"
 #include "core/output_file.h"
 #include "engine/decode_sequencer.h"
@@ -34,8 +35,11 @@ struct aimc_run {
     aimc_run_figures figures;
     aimc_run_phases phases;
     aimc_gpu_comparison gpu;
-    /* outputs: written under temporary names, published by finish */
-    char *trace_tmp, *record_tmp, *layout;
+    /* outputs: written under temporary names (core/output_file.h), published by finish */
+    aimc_output_file *trace_out, *record_out; /* trace_out: the SAIF's private waveform when no trace was asked */
+    char *layout;
+    bool guarded;       /* the FST writer's mapped pages are guarded (aimc_output_guard_begin) */
+    bool interrupted;   /* the decode stopped at a signal: only the trace is published */
     aimc_activity_summary activity;
     bool saif_written; /* removed again when a later output fails */
 };
@@ -202,32 +206,59 @@ static int check_options(const aimc_run *r, aimc_error *err)
     if (o->saif_end_cycle && o->saif_end_cycle <= o->saif_begin_cycle)
         return aimc_fail(err, "run: SAIF window: expected its end cycle (%llu) after its begin cycle (%llu)",
                          (unsigned long long)o->saif_end_cycle, (unsigned long long)o->saif_begin_cycle);
-    const char *paths[] = {o->record_path, o->routing_record_path, o->saif_path};
-    if (o->trace_path && aimc_trace_outputs_check_writable(o->trace_path, err))
-        return -1;
-    return aimc_outputs_check_writable(paths, 3, err);
+    char *layout = o->trace_path ? aimc_layout_path_new(o->trace_path) : NULL;
+    if (o->trace_path && !layout)
+        return aimc_fail(err, "run: out of memory");
+    const aimc_named_path outs[] = {{"run: trace", o->trace_path}, {"run: trace layout", layout},
+                                    {"run: record", o->record_path}, {"run: routing record", o->routing_record_path},
+                                    {"run: SAIF", o->saif_path}};
+    int rc = aimc_outputs_check(outs, sizeof outs / sizeof outs[0], NULL, 0, err);
+    free(layout);
+    return rc;
 }
 
-static char *temp_name(const char *path, const char *what)
-{
-    size_t n = strlen(path) + strlen(what) + 32;
-    char *t = malloc(n);
-    if (t)
-        snprintf(t, n, "%s%s.tmp.%ld", path, what, (long)getpid());
-    return t;
-}
-
+/* The backend's waveform and record go to temporaries; the FST writer's mapped pages are guarded from its open
+ * to its close (close_backend). */
 static int make_backend(aimc_run *r, aimc_error *err)
 {
     /* a SAIF without a published waveform is read from a private one beside it */
-    const char *trace = r->o.trace_path ? r->o.trace_path : r->o.saif_path;
-    if ((trace && !(r->trace_tmp = temp_name(trace, r->o.trace_path ? "" : ".trace"))) ||
-        (r->o.record_path && !(r->record_tmp = temp_name(r->o.record_path, ""))))
-        return aimc_fail(err, "run: out of memory");
+    char *private_trace = NULL;
+    if (!r->o.trace_path && r->o.saif_path) {
+        size_t n = strlen(r->o.saif_path) + 8;
+        if (!(private_trace = malloc(n)))
+            return aimc_fail(err, "run: out of memory");
+        snprintf(private_trace, n, "%s.trace", r->o.saif_path);
+    }
+    const char *trace = r->o.trace_path ? r->o.trace_path : private_trace;
+    int rc = trace && !(r->trace_out = aimc_trace_output_reserve(trace, err)) ? -1 : 0;
+    free(private_trace);
+    if (rc || (r->o.record_path && !(r->record_out = aimc_output_reserve(r->o.record_path, err))))
+        return -1;
+    if (r->trace_out && aimc_output_guard_begin(err))
+        return -1;
+    r->guarded = r->trace_out != NULL;
     aimc_mvm_backend_params p = {aimc_plan_engine_chip(r->plan), aimc_plan_dispatch_table(r->plan),
-                                 aimc_plan_options_of(r->plan)->seed, r->ledger, r->trace_tmp, r->record_tmp};
+                                 aimc_plan_options_of(r->plan)->seed, r->ledger,
+                                 r->trace_out ? aimc_output_temp_path(r->trace_out) : NULL,
+                                 r->record_out ? aimc_output_temp_path(r->record_out) : NULL};
     r->backend = aimc_mvm_backend_create(r->o.engine, &p, err);
     return r->backend ? 0 : -1;
+}
+
+/* Closes the backend (the trace and the record are complete only then); fails when the FST writer's files could
+ * not be written (a full disk: the guard caught a fault on a mapped page). */
+static int close_backend(aimc_run *r, aimc_error *err)
+{
+    aimc_mvm_backend_destroy(r->backend);
+    r->backend = NULL;
+    if (!r->guarded)
+        return 0;
+    r->guarded = false;
+    char shown[AIMC_PATH_SHOWN];
+    return aimc_output_guard_end()
+               ? aimc_fail(err, "%s: writing the trace failed: its files could not be extended (is the disk full?)",
+                           aimc_path_shown(aimc_output_path(r->trace_out), shown))
+               : 0;
 }
 
 aimc_run *aimc_run_create(const aimc_plan *plan, const aimc_run_options *o, aimc_error *err)
@@ -326,8 +357,10 @@ int aimc_run_decode(aimc_run *r, aimc_error *err)
                              &r->decode, r->ledger, &r->result, err);
     r->counters.decode_wall_s = clock_s(CLOCK_MONOTONIC) - t0;
     r->counters.decode_cpu_s = clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
-    if (rc)
+    if (rc) {
+        r->interrupted = aimc_interrupt_signal() != 0;
         return -1;
+    }
     r->decoded = true;
     double wall = r->counters.decode_wall_s, cpu = r->counters.decode_cpu_s;
     rc = summarise(r, err);
@@ -340,10 +373,9 @@ int aimc_run_decode(aimc_run *r, aimc_error *err)
 
 static void remove_outputs(aimc_run *r)
 {
-    if (r->trace_tmp)
-        remove(r->trace_tmp);
-    if (r->record_tmp)
-        remove(r->record_tmp);
+    aimc_output_abort(r->trace_out);
+    aimc_output_abort(r->record_out);
+    r->trace_out = r->record_out = NULL;
     if (r->saif_written)
         remove(r->o.saif_path);
     r->saif_written = false;
@@ -352,10 +384,10 @@ static void remove_outputs(aimc_run *r)
 static int publish_trace(aimc_run *r, aimc_error *err)
 {
     const char *trace = r->o.trace_path;
-    if (aimc_trace_fix_date(r->trace_tmp, err))
+    aimc_output_file *out = r->trace_out;
+    r->trace_out = NULL;
+    if (aimc_trace_output_commit(out, err))
         return -1;
-    if (rename(r->trace_tmp, trace) != 0)
-        return aimc_fail(err, "%s: cannot write the trace", trace);
     uint32_t slot_bits = 0;
     while ((1u << slot_bits) < AIMC_CHIP_SLOTS)
         slot_bits++;
@@ -366,7 +398,10 @@ static int publish_trace(aimc_run *r, aimc_error *err)
     size_t n = strlen(trace) + 16;
     if (!(r->layout = malloc(n)))
         return aimc_fail(err, "run: out of memory");
-    return aimc_chip_layout_write(trace, &shape, r->layout, n, err);
+    int rc = aimc_chip_layout_write(trace, &shape, r->layout, n, err);
+    if (rc)
+        remove(trace);
+    return rc;
 }
 
 /* The SAIF of the finished waveform: run cycle c is trace time (setup + c) x period. */
@@ -376,7 +411,7 @@ static int write_activity(aimc_run *r, aimc_error *err)
     const aimc_run_options *o = &r->o;
     uint64_t begin = cycle0 + o->saif_begin_cycle * period;
     uint64_t end = o->saif_end_cycle ? cycle0 + o->saif_end_cycle * period : 0; /* 0: the run's end */
-    if (aimc_activity_trace_to_saif(r->trace_tmp, r->checks.trace_format, o->saif_path, "chip", begin, end, period / 2,
+    if (aimc_activity_trace_to_saif(aimc_output_temp_path(r->trace_out), r->checks.trace_format, o->saif_path, "chip", begin, end, period / 2,
                                     &r->activity, err))
         return -1;
     r->saif_written = true;
@@ -385,24 +420,46 @@ static int write_activity(aimc_run *r, aimc_error *err)
 
 int aimc_run_finish(aimc_run *r, aimc_error *err)
 {
-    aimc_mvm_backend_destroy(r->backend); /* closes the trace and the record */
-    r->backend = NULL;
-    int rc = r->decoded ? 0 : aimc_fail(err, "run: finish before decode");
+    int rc = close_backend(r, err); /* closes the trace and the record */
+    if (!rc && !r->decoded)
+        rc = aimc_fail(err, "run: finish before decode");
     if (!rc && r->o.saif_path)
         rc = write_activity(r, err);
     if (!rc && r->o.trace_path)
         rc = publish_trace(r, err);
-    else if (r->trace_tmp)
-        remove(r->trace_tmp); /* the private waveform of a SAIF, or a failed run's */
-    if (!rc && r->o.record_path && rename(r->record_tmp, r->o.record_path) != 0)
-        rc = aimc_fail(err, "%s: cannot write the stimulus record", r->o.record_path);
+    aimc_output_abort(r->trace_out); /* the private waveform of a SAIF, or a failed run's */
+    r->trace_out = NULL;
+    if (!rc && r->record_out) {
+        aimc_output_file *out = r->record_out;
+        r->record_out = NULL;
+        rc = aimc_output_commit(out, err);
+    }
     if (!rc && r->o.routing_record_path)
         rc = write_routing_record(r, err);
-    if (rc)
+    if (rc) {
         remove_outputs(r);
-    free(r->trace_tmp);
-    free(r->record_tmp);
-    r->trace_tmp = r->record_tmp = NULL;
+        if (r->o.trace_path && !r->trace_out && r->layout) { /* published before a later output failed */
+            remove(r->o.trace_path);
+            remove(r->layout);
+        }
+    }
+    return rc;
+}
+
+int aimc_run_keep_trace(aimc_run *r, aimc_error *err)
+{
+    if (!r->interrupted || !r->o.trace_path)
+        return 0;
+    aimc_error e;
+    int rc = close_backend(r, &e);
+    aimc_output_abort(r->record_out);
+    r->record_out = NULL;
+    if (!rc)
+        rc = publish_trace(r, &e);
+    if (rc) {
+        remove_outputs(r);
+        snprintf(err->msg, sizeof err->msg, "%s", e.msg); /* the trace's failure replaces the interruption */
+    }
     return rc;
 }
 
@@ -412,12 +469,11 @@ void aimc_run_destroy(aimc_run *r)
 {
     if (!r)
         return;
-    if (r->backend) { /* never finished: nothing is published */
-        aimc_mvm_backend_destroy(r->backend);
-        remove_outputs(r);
-    }
-    free(r->trace_tmp);
-    free(r->record_tmp);
+    if (r->backend) /* never finished: nothing is published */
+        close_backend(r, NULL);
+    if (r->guarded) /* the backend failed to open */
+        aimc_output_guard_end();
+    remove_outputs(r);
     free(r->layout);
     json_object_put(r->tiles);
     aimc_stats_destroy(r->stats);

@@ -64,6 +64,10 @@ int aimc_run_decode(aimc_run *r, aimc_error *err);
 /* Closes the backend (the waveform is complete only then) and publishes the trace with its layout, the
  * stimulus record, the routing record and the SAIF under their names; on failure nothing is left under them. */
 int aimc_run_finish(aimc_run *r, aimc_error *err);
+/* After a decode a signal interrupted (core/interrupt.h): closes the trace, so that it holds the run up to the
+ * interruption and stays readable, and publishes it (with its layout); every other output is discarded.  0
+ * without a trace; on failure err says why (replacing the interruption's line) and nothing is left. */
+int aimc_run_keep_trace(aimc_run *r, aimc_error *err);
 void aimc_run_destroy(aimc_run *r);
 
 const aimc_run_options *aimc_run_options_of(const aimc_run *r);

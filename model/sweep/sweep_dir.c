@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include "core/energy_ledger.h"
+#include "core/interrupt.h"
 #include "core/json_config.h"
+#include "core/output_file.h"
 #include "run/run.h"
 #include "sweep/sweep_spec.h"
 #include "workload/model_load.h"
@@ -402,6 +404,11 @@ int aimc_sweep_point_run(const aimc_sweep_dir *d, size_t i, bool force, aimc_err
         status = "infeasible";
     if (!strcmp(status, "ok") && (aimc_run_decode(run, &e) || aimc_run_finish(run, &e)))
         status = "failed";
+    if (!strcmp(status, "failed") && aimc_interrupt_signal()) { /* not the point's failure: it stays pending */
+        aimc_run_destroy(run);
+        aimc_plan_destroy(plan);
+        return aimc_fail(err, "%s: point %zu: %s", d->path, i, e.msg);
+    }
     if (!strcmp(status, "ok")) {
         aimc_mvm_backend_checks c;
         aimc_run_checks(run, &c);
@@ -420,6 +427,51 @@ int aimc_sweep_point_run(const aimc_sweep_dir *d, size_t i, bool force, aimc_err
     if (write_result(d, i, status, strcmp(status, "ok") ? e.msg : NULL, wall_s() - t0, report, figures, err))
         return -1;
     return strcmp(status, "failed") == 0 ? 1 : 0;
+}
+
+/* ---- the INCOMPLETE mark ---- */
+
+static void marker_path(const aimc_sweep_dir *d, char *out, size_t n) { snprintf(out, n, "%s/INCOMPLETE", d->path); }
+
+int aimc_sweep_dir_mark_incomplete(const aimc_sweep_dir *d, const char *why, aimc_error *err)
+{
+    char path[1000];
+    marker_path(d, path, sizeof path);
+    aimc_output_file *out = aimc_output_open(path, err);
+    if (!out)
+        return -1;
+    FILE *f = aimc_output_stream(out);
+    size_t missing = 0, n = aimc_sweep_dir_points(d);
+    for (size_t i = 0; i < n; i++)
+        missing += aimc_sweep_dir_needs_run(d, i);
+    fprintf(f, "%s\n%zu of %zu points not run (or failed) yet:", why, missing, n);
+    for (size_t i = 0; i < n; i++)
+        if (aimc_sweep_dir_needs_run(d, i))
+            fprintf(f, " %zu", i);
+    fprintf(f, "\nrun `aimc3d sweep run %s` again to finish them; collect refuses the folder until then\n", d->path);
+    return aimc_output_commit(out, err);
+}
+
+int aimc_sweep_dir_mark_complete(const aimc_sweep_dir *d, aimc_error *err)
+{
+    char path[1000];
+    marker_path(d, path, sizeof path);
+    if (remove(path) != 0 && errno != ENOENT)
+        return aimc_fail(err, "%s: cannot remove the mark: %s", path, strerror(errno));
+    return 0;
+}
+
+int aimc_sweep_dir_check_complete(const aimc_sweep_dir *d, aimc_error *err)
+{
+    char path[1000], why[200] = "";
+    marker_path(d, path, sizeof path);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    if (fgets(why, sizeof why, f))
+        why[strcspn(why, "\n")] = '\0';
+    fclose(f);
+    return aimc_fail(err, "%s: incomplete: %s (%s); run aimc3d sweep run %s first", d->path, why, path, d->path);
 }
 
 /* ---- index lists ------------------------------------------------------------------------------------------------ */

@@ -55,6 +55,15 @@ int aimc_sweep_point_run(const aimc_sweep_dir *d, size_t i, bool force, aimc_err
 /* Records a failure seen from outside the point (the process died): a failed result with this error line. */
 int aimc_sweep_point_record_failure(const aimc_sweep_dir *d, size_t i, const char *error, aimc_error *err);
 
+/* A run in progress or interrupted leaves DIR/INCOMPLETE: its first line says why ("a sweep run started ... and
+ * has not finished", "interrupted by SIGINT"), the second how many and which points have no final result.  A
+ * run marks the folder before it starts points and clears the mark once it finished; collect refuses a marked
+ * folder (aimc_sweep_dir_check_complete).  Written atomically. */
+int aimc_sweep_dir_mark_incomplete(const aimc_sweep_dir *d, const char *why, aimc_error *err);
+int aimc_sweep_dir_mark_complete(const aimc_sweep_dir *d, aimc_error *err);
+/* Fails with "DIR: incomplete: <why> (DIR/INCOMPLETE) ..." while the folder is marked. */
+int aimc_sweep_dir_check_complete(const aimc_sweep_dir *d, aimc_error *err);
+
 /* Parses "3", "0-7", "1,4,9-12" into sorted unique indices below n (caller frees *out); -1 with err. */
 int aimc_sweep_parse_indices(const char *text, size_t n, size_t **out, size_t *count, aimc_error *err);
 
