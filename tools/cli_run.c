@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "core/energy_ledger.h"
 #include "core/json_config.h"
 #include "core/output_file.h"
 #include "params/chip_params.h"
@@ -230,6 +231,12 @@ int aimc_cli_run(int argc, char **argv)
                                 &err);
     if (parsed)
         return parsed > 0 ? 0 : aimc_cli_error(&err);
+    /* the ledger keeps a row per decoded token (and a prefilled prompt's): refuse what it cannot hold */
+    if (a.tokens * a.batch > AIMC_LEDGER_MAX_TOKENS) {
+        aimc_fail(&err, "run --tokens %ld x --batch %ld: expected at most %ld tokens in all (the energy ledger's "
+                        "limit)", a.tokens, a.batch, (long)AIMC_LEDGER_MAX_TOKENS);
+        return aimc_cli_error(&err);
+    }
     int rc = run(&a, &err);
     return rc < 0 ? aimc_cli_error(&err) : rc;
 }
