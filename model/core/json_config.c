@@ -617,9 +617,13 @@ json_object *aimc_json_double(double value, int decimals)
 
 int aimc_json_write_file(const char *path, json_object *obj, aimc_error *err)
 {
+    /* json-c returns NULL when it cannot allocate the text (or obj is NULL: a json_object_new_* that failed) */
+    const char *text = obj ? aimc_json_to_text(obj) : NULL;
+    if (!text)
+        return aimc_fail_oom(err, "the JSON text of %s", path);
     aimc_output_file *out = aimc_output_open(path, err);
     if (!out)
         return -1;
-    fprintf(aimc_output_stream(out), "%s\n", aimc_json_to_text(obj));
+    fprintf(aimc_output_stream(out), "%s\n", text);
     return aimc_output_commit(out, err);
 }
