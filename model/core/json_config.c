@@ -483,6 +483,7 @@ json_object *aimc_json_load_file(const char *path, aimc_error *err)
 static int get_typed(json_object *obj, aimc_json_where at, const char *key, json_type type, const char *what,
                      json_object **out, aimc_error *err)
 {
+    *out = NULL; /* set on every path: callers read it only on success, and -O3 cannot tell */
     char name[128];
     where_name(at, key, name, sizeof name);
     json_object *v = NULL;

@@ -47,7 +47,7 @@ static int read_numbers(json_object *arr, const char *file, const char *name, si
         return aimc_fail_field(err, file, name, "an array of %zu numbers, found %zu", expected, n);
     for (size_t i = 0; i < n; i++) {
         json_object *e = json_object_array_get_idx(arr, i);
-        char item[160];
+        char item[208]; /* name (at most 175 bytes) and "[index]" */
         snprintf(item, sizeof item, "%s[%zu]", name, i);
         if (!json_object_is_type(e, json_type_double) && !json_object_is_type(e, json_type_int))
             return aimc_fail_field(err, file, item, "a number, found %s", json_type_to_name(json_object_get_type(e)));

@@ -237,7 +237,7 @@ int aimc_moe_model_from_json(json_object *root, const char *file, aimc_moe_model
     if (!name[0] || strlen(name) >= sizeof m->name)
         return aimc_fail_field(err, file, "name", "a non-empty name of at most %zu characters", sizeof m->name - 1);
     snprintf(m->name, sizeof m->name, "%s", name);
-    int family = AIMC_FAMILY_GENERIC, act;
+    int family = AIMC_FAMILY_GENERIC, act = AIMC_ACT_SILU; /* act is required: set when get_enum succeeds */
     if (get_enum(root, at, "family", false, aimc_model_family_parse,
                  "generic, olmoe, deepseek-moe, mixtral, qwen2-moe, qwen3-moe, paper-moe, gpt2-dense", &family, err) ||
         get_enum(root, at, "activation", true, aimc_activation_parse, "silu, gelu, relu", &act, err) ||
