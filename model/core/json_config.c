@@ -435,7 +435,7 @@ static json_object *parse_strict(const char *name, long first_line, const char *
 
 json_object *aimc_json_parse_text(const char *name, const char *text, size_t len, aimc_error *err)
 {
-    return parse_strict(name, 1, "text", text, len, err);
+    return parse_strict(name, 1, "data", text, len, err);
 }
 
 json_object *aimc_json_parse_line(const char *name, long line, const char *text, size_t len, aimc_error *err)

@@ -107,7 +107,7 @@ START_TEST(strict_json_refuses_what_json_c_lets_through)
         {"{\"x\":{\"b\":1,\"\\u0062\":2}}", "1:13: malformed JSON: key \"b\" appears twice in an object"},
         {"[{\"a\":{}},{\"k\":1,\"j\":2,\"k\":3}]", "1:24: malformed JSON: key \"k\" appears twice"},
         {"\xef\xbb\xbf{}", "1:1: malformed JSON: expected a value"},
-        {"", "1:1: malformed JSON: unexpected end of text"},
+        {"", "1:1: malformed JSON: unexpected end of data"},
         {"{\"a\": tru}", "1:7: malformed JSON: expected a value"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
