@@ -62,7 +62,7 @@ static int check_names(const char *path, json_object *header, aimc_error *err)
         const char *why = name_problem(key, strlen(key));
         i++;
         if (why)
-            return aimc_fail(err, "%s: header: tensor name #%zu (\"%s\") is %s", path, i, key, why);
+            return aimc_fail(err, "%s: header: tensor name #%zu is %s: \"%s\"", path, i, why, key);
     }
     return 0;
 }
