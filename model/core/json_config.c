@@ -173,6 +173,15 @@ static int scan_number(scanner *sc)
 
 static int scan_value(scanner *sc, int depth);
 
+/* After a member of an object or list: 1 past a ',', 0 past the closing bracket, -1 otherwise. */
+static int scan_next(scanner *sc, char close, const char *expected)
+{
+    scan_space(sc);
+    if (sc->i < sc->n && (sc->s[sc->i] == ',' || sc->s[sc->i] == close))
+        return sc->s[sc->i++] == ',';
+    return scan_fail(sc, sc->i, expected);
+}
+
 static int scan_object(scanner *sc, int depth)
 {
     if (sc->objects == sc->cap) {
@@ -211,19 +220,11 @@ static int scan_object(scanner *sc, int depth)
         if (sc->i >= sc->n || sc->s[sc->i] != ':')
             return scan_fail(sc, sc->i, "':' after the key");
         sc->i++;
-        if (scan_value(sc, depth))
-            return -1;
-        scan_space(sc);
-        if (sc->i < sc->n && sc->s[sc->i] == ',') {
-            sc->i++;
-            continue;
-        }
-        if (sc->i < sc->n && sc->s[sc->i] == '}') {
-            sc->i++;
+        int more = scan_value(sc, depth) ? -1 : scan_next(sc, '}', "',' or '}' after a value in an object");
+        if (more <= 0) {
             sc->keys[slot] = count;
-            return 0;
+            return more;
         }
-        return scan_fail(sc, sc->i, "',' or '}' after a value in an object");
     }
 }
 
@@ -236,18 +237,9 @@ static int scan_array(scanner *sc, int depth)
         return 0;
     }
     for (;;) {
-        if (scan_value(sc, depth))
-            return -1;
-        scan_space(sc);
-        if (sc->i < sc->n && sc->s[sc->i] == ',') {
-            sc->i++;
-            continue;
-        }
-        if (sc->i < sc->n && sc->s[sc->i] == ']') {
-            sc->i++;
-            return 0;
-        }
-        return scan_fail(sc, sc->i, "',' or ']' after a value in a list");
+        int more = scan_value(sc, depth) ? -1 : scan_next(sc, ']', "',' or ']' after a value in a list");
+        if (more <= 0)
+            return more;
     }
 }
 
