@@ -1,6 +1,8 @@
 /* aimc3d: cycle-approximate model of a 3D analog in-memory-computing chip running MoE LLMs. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -27,8 +29,25 @@ static void usage(FILE *f)
         fprintf(f, "  %-8s %s\n", subcommands[i].name, subcommands[i].summary);
 }
 
+/* OpenBLAS starts its worker threads in its library constructor, before main, and each worker at once
+ * allocates its buffer (128 MB of address space) and retries forever when that fails; exit() then joins
+ * it, so under a small memory limit every command hung at exit.  openblas_set_num_threads(1) in main is
+ * too late (the worker exists and spins), and OpenBLAS reads OPENBLAS_NUM_THREADS only in that constructor:
+ * so, unless the user chose (OPENBLAS_NUM_THREADS, GOTO_NUM_THREADS or OMP_NUM_THREADS set), the program
+ * sets it to 1 and executes itself again, once.  One thread is also what the runs want (cosim_tile.c: a
+ * 512x512 sgemv is too small to split, threads only take the core the RTL simulation needs). */
+static void single_blas_thread(char **argv)
+{
+    if (getenv("OPENBLAS_NUM_THREADS") || getenv("GOTO_NUM_THREADS") || getenv("OMP_NUM_THREADS"))
+        return;
+    if (setenv("OPENBLAS_NUM_THREADS", "1", 1) == 0)
+        execv("/proc/self/exe", argv);
+    /* no /proc or no exec: carry on as before */
+}
+
 int main(int argc, char **argv)
 {
+    single_blas_thread(argv);
     if (argc < 2) {
         usage(stderr);
         return AIMC_EXIT_BAD_INPUT;

@@ -261,6 +261,9 @@ static int apply_overrides(const cosim_args *a, aimc_chip_config *chip, aimc_err
         p->b_in_bits = (uint32_t)a->b_in;
     if (a->b_out >= 0)
         p->b_out_bits = (uint32_t)a->b_out;
+    if (a->mux >= 0 && chip->tile.cols % (uint32_t)a->mux != 0) /* blame the option, not the preset */
+        return aimc_fail(err, "cosim --mux: expected a divisor of the tile's %u columns (%s), got %ld", chip->tile.cols,
+                         a->chip, a->mux);
     if (a->mux >= 0)
         p->adc_columns_per_adc = (uint32_t)a->mux;
     if (a->integrate_cycles >= 0)

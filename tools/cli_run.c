@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "core/interrupt.h"
+#include "core/energy_ledger.h"
 #include "core/json_config.h"
 #include "core/output_file.h"
 #include "params/chip_params.h"
@@ -262,6 +263,12 @@ int aimc_cli_run(int argc, char **argv)
                                 &err);
     if (parsed)
         return parsed > 0 ? 0 : aimc_cli_error(&err);
+    /* the ledger keeps a row per decoded token (and a prefilled prompt's): refuse what it cannot hold */
+    if (a.tokens * a.batch > AIMC_LEDGER_MAX_TOKENS) {
+        aimc_fail(&err, "run --tokens %ld x --batch %ld: expected at most %ld tokens in all (the energy ledger's "
+                        "limit)", a.tokens, a.batch, (long)AIMC_LEDGER_MAX_TOKENS);
+        return aimc_cli_error(&err);
+    }
     aimc_interrupt_install(); /* SIGINT/SIGTERM stop at the next safe point: exit 130/143 (core/interrupt.h) */
     int rc = run(&a, &err);
     return rc < 0 ? aimc_cli_error(&err) : rc;

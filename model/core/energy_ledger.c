@@ -31,7 +31,15 @@ struct aimc_ledger {
     token_row *rows;
     size_t nrows, cap;
     aimc_fJ chip_only[AIMC_E_COUNT];
+    int overflowed;
 };
+
+/* a + b, saturated at AIMC_FJ_MAX (energies are never negative) */
+static aimc_fJ sat_add(aimc_fJ a, aimc_fJ b)
+{
+    aimc_fJ s;
+    return __builtin_add_overflow(a, b, &s) ? AIMC_FJ_MAX : s;
+}
 
 const aimc_energy_component_info *aimc_energy_component_info_of(aimc_energy_component c)
 {
@@ -50,7 +58,7 @@ aimc_fJ aimc_energy_group_sum(const aimc_fJ by_component[AIMC_E_COUNT], aimc_ene
     aimc_fJ sum = 0;
     for (int c = 0; c < AIMC_E_COUNT; c++)
         if (components[c].group == g)
-            sum += by_component[c];
+            sum = sat_add(sum, by_component[c]);
     return sum;
 }
 
@@ -99,15 +107,37 @@ static token_row *row_for(aimc_ledger *l, uint32_t token)
     return r;
 }
 
+aimc_fJ aimc_fJ_times(aimc_fJ per, uint64_t count)
+{
+    aimc_fJ out;
+    if (count > (uint64_t)INT64_MAX || __builtin_mul_overflow(per, (aimc_fJ)count, &out))
+        return AIMC_FJ_MAX;
+    return out;
+}
+
+/* Adds without wrapping; a saturated product or a sum beyond 64 bits marks the ledger overflowed. */
+static void add(aimc_ledger *l, aimc_fJ *to, aimc_fJ energy)
+{
+    if (energy == AIMC_FJ_MAX || __builtin_add_overflow(*to, energy, to)) {
+        l->overflowed = 1;
+        *to = AIMC_FJ_MAX;
+    }
+}
+
 void aimc_ledger_book(aimc_ledger *l, uint32_t token, int layer, aimc_energy_component c, aimc_fJ energy)
 {
     token_row *r = row_for(l, token);
-    r->energy[c] += energy;
+    add(l, &r->energy[c], energy);
     if (layer >= 0 && (size_t)layer < l->layers)
-        r->layer_energy[(size_t)layer * AIMC_E_COUNT + c] += energy;
+        add(l, &r->layer_energy[(size_t)layer * AIMC_E_COUNT + c], energy);
 }
 
-void aimc_ledger_book_chip(aimc_ledger *l, aimc_energy_component c, aimc_fJ energy) { l->chip_only[c] += energy; }
+void aimc_ledger_book_chip(aimc_ledger *l, aimc_energy_component c, aimc_fJ energy) { add(l, &l->chip_only[c], energy); }
+
+int aimc_ledger_overflowed(const aimc_ledger *l)
+{
+    return l->overflowed || aimc_ledger_chip_total(l) == AIMC_FJ_MAX;
+}
 
 void aimc_ledger_touch(aimc_ledger *l, uint32_t token, uint64_t start_cycle, uint64_t end_cycle)
 {
@@ -159,7 +189,7 @@ aimc_fJ aimc_ledger_chip_energy(const aimc_ledger *l, aimc_energy_component c)
 {
     aimc_fJ sum = l->chip_only[c];
     for (size_t t = 0; t < l->nrows; t++)
-        sum += l->rows[t].energy[c];
+        sum = sat_add(sum, l->rows[t].energy[c]);
     return sum;
 }
 
@@ -167,6 +197,6 @@ aimc_fJ aimc_ledger_chip_total(const aimc_ledger *l)
 {
     aimc_fJ sum = 0;
     for (int c = 0; c < AIMC_E_COUNT; c++)
-        sum += aimc_ledger_chip_energy(l, (aimc_energy_component)c);
+        sum = sat_add(sum, aimc_ledger_chip_energy(l, (aimc_energy_component)c));
     return sum;
 }

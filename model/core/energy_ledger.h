@@ -9,6 +9,16 @@
 
 typedef int64_t aimc_fJ;
 
+/* Limits of the ledger.  Energies are 64-bit femtojoules: 2^63 fJ is about 9223 J.  A product or a sum
+ * beyond it is not wrapped: aimc_fJ_times saturates at AIMC_FJ_MAX and the ledger remembers that a booking
+ * overflowed (aimc_ledger_overflowed), so a run refuses to report instead of printing wrapped energy.
+ * The token table holds one row per token tag, so a run books at most AIMC_LEDGER_MAX_TOKENS. */
+#define AIMC_FJ_MAX INT64_MAX
+#define AIMC_FJ_MAX_J 9223.0
+#define AIMC_LEDGER_MAX_TOKENS (1L << 24)
+/* per x count, or AIMC_FJ_MAX when that does not fit (per >= 0). */
+aimc_fJ aimc_fJ_times(aimc_fJ per, uint64_t count);
+
 typedef enum {
     AIMC_E_DAC,          /* row drivers */
     AIMC_E_CROSSBAR,     /* array integration (cell currents) */
@@ -58,6 +68,8 @@ void aimc_ledger_book_chip(aimc_ledger *l, aimc_energy_component c, aimc_fJ ener
 /* Extends the token's [first, last] event window with an event spanning [start, end] cycles. */
 void aimc_ledger_touch(aimc_ledger *l, uint32_t token, uint64_t start_cycle, uint64_t end_cycle);
 
+/* Whether any booking overflowed 64-bit femtojoules (totals are then meaningless). */
+int aimc_ledger_overflowed(const aimc_ledger *l);
 size_t aimc_ledger_tokens(const aimc_ledger *l);      /* 1 + largest token booked, 0 if none */
 size_t aimc_ledger_layers(const aimc_ledger *l);
 int aimc_ledger_token_seen(const aimc_ledger *l, uint32_t token);

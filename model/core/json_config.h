@@ -15,10 +15,18 @@ typedef struct {
     const char *section; /* "" for the top level */
 } aimc_json_where;
 
-/* Parses a whole file; a syntax error is reported as "<file>:<line>:<column>: <reason>". Caller puts it. */
+/* The one JSON reader of the project: strict RFC 8259 (no comments, no single quotes, no trailing commas,
+ * NaN or Infinity, valid UTF-8 only, no raw control characters, no \u0000 or lone surrogates in strings,
+ * no duplicate keys, integers within 64 bits, numbers finite, nesting at most AIMC_JSON_MAX_DEPTH deep,
+ * nothing but white space after the value).  A problem is reported as
+ * "<file>:<line>:<column>: malformed JSON: expected ..." (column in bytes).  Caller puts the result. */
+#define AIMC_JSON_MAX_DEPTH 32
+#define AIMC_JSON_MAX_DEPTH_TEXT "32"
 json_object *aimc_json_load_file(const char *path, aimc_error *err);
 /* Same for text already in memory (name is used in messages). */
 json_object *aimc_json_parse_text(const char *name, const char *text, size_t len, aimc_error *err);
+/* One line of a JSON Lines file (no newline in text): positions are reported as "<name>:<line>:<column>". */
+json_object *aimc_json_parse_line(const char *name, long line, const char *text, size_t len, aimc_error *err);
 
 /* Each getter fails if the field is missing, has the wrong type or lies outside [min, max]. */
 int aimc_json_get_int(json_object *obj, aimc_json_where at, const char *key, long min, long max, long *out,

@@ -361,6 +361,9 @@ int aimc_run_decode(aimc_run *r, aimc_error *err)
         r->interrupted = aimc_interrupt_signal() != 0;
         return -1;
     }
+    if (aimc_ledger_overflowed(r->ledger))
+        return aimc_fail(err, "run: the energy total exceeds 2^63 fJ (about %.0f J), the ledger's limit: decode fewer "
+                              "tokens (--tokens, --batch)", AIMC_FJ_MAX_J);
     r->decoded = true;
     double wall = r->counters.decode_wall_s, cpu = r->counters.decode_cpu_s;
     rc = summarise(r, err);

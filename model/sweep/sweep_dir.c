@@ -39,7 +39,7 @@ static int read_points(aimc_sweep_dir *d, aimc_error *err)
         lineno++;
         char name[1100];
         snprintf(name, sizeof name, "%s:%ld", path, lineno);
-        json_object *p = aimc_json_parse_text(name, line, (size_t)len, err);
+        json_object *p = aimc_json_parse_line(path, lineno, line, (size_t)len, err);
         json_object *id, *index;
         if (!p)
             rc = -1;

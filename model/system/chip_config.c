@@ -17,14 +17,13 @@ const char *aimc_presets_dir(void)
     return env && env[0] ? env : AIMC_PRESETS_DIR;
 }
 
-void aimc_preset_path(const char *kind, const char *name_or_path, char *out, size_t outsize)
+int aimc_preset_path(const char *kind, const char *name_or_path, char *out, size_t outsize)
 {
     size_t n = strlen(name_or_path);
     int is_path = strchr(name_or_path, '/') || (n > 5 && strcmp(name_or_path + n - 5, ".json") == 0);
-    if (is_path)
-        snprintf(out, outsize, "%s", name_or_path);
-    else
-        snprintf(out, outsize, "%s/%s/%s.json", aimc_presets_dir(), kind, name_or_path);
+    int len = is_path ? snprintf(out, outsize, "%s", name_or_path)
+                      : snprintf(out, outsize, "%s/%s/%s.json", aimc_presets_dir(), kind, name_or_path);
+    return len < 0 || (size_t)len >= outsize ? -1 : 0;
 }
 
 static int load_tile(json_object *root, const char *file, aimc_chip_config *cfg, aimc_error *err)
@@ -79,7 +78,10 @@ int aimc_chip_config_from_json(json_object *root, const char *path, aimc_chip_co
 int aimc_chip_config_load(const char *name_or_path, aimc_chip_config *cfg, aimc_error *err)
 {
     char path[sizeof cfg->path];
-    aimc_preset_path("chips", name_or_path, path, sizeof path);
+    if (aimc_preset_path("chips", name_or_path, path, sizeof path)) {
+        memset(cfg, 0, sizeof *cfg);
+        return aimc_fail(err, "%s: expected a chip path of at most %zu bytes", name_or_path, sizeof path - 1);
+    }
     json_object *root = aimc_json_load_file(path, err);
     if (!root) {
         memset(cfg, 0, sizeof *cfg);

@@ -41,6 +41,6 @@ int aimc_chip_config_from_json(json_object *root, const char *path, aimc_chip_co
 /* The folder presets are looked up in: $AIMC3D_PRESETS, else the source tree's model/presets. */
 const char *aimc_presets_dir(void);
 /* Resolves "<kind>/<name>.json" in the presets folder, or returns name_or_path as given when it is a path. */
-void aimc_preset_path(const char *kind, const char *name_or_path, char *out, size_t outsize);
+int aimc_preset_path(const char *kind, const char *name_or_path, char *out, size_t outsize); /* -1: too long */
 
 #endif

@@ -146,7 +146,7 @@ aimc_op_cost aimc_dram_transfer_cost(const aimc_system_config *cfg, uint32_t clo
     /* 1 GB/s moves one byte per ns. */
     uint64_t cycles = aimc_ns_to_cycles((double)bytes / cfg->dram.bandwidth_GBps, clock_period_ps);
     return (aimc_op_cost){cycles,
-                          aimc_power_to_fJ_per_cycle(cfg->dram.active_power_W, clock_period_ps) * (aimc_fJ)cycles};
+                          aimc_fJ_times(aimc_power_to_fJ_per_cycle(cfg->dram.active_power_W, clock_period_ps), cycles)};
 }
 
 aimc_op_cost aimc_dram_kv_read_cost(const aimc_system_config *cfg, uint32_t clock_period_ps, uint32_t kv_dim,
@@ -164,10 +164,10 @@ aimc_fJ aimc_digital_passive_energy(const aimc_system_config *cfg, uint32_t cloc
 {
     const aimc_digital_units_config *d = &cfg->digital;
     double watts = d->dpus * d->dpu_passive_power_W + d->mha_units * d->mha_passive_power_W;
-    return aimc_power_to_fJ_per_cycle(watts, clock_period_ps) * (aimc_fJ)cycles;
+    return aimc_fJ_times(aimc_power_to_fJ_per_cycle(watts, clock_period_ps), cycles);
 }
 
 aimc_fJ aimc_dram_idle_energy(const aimc_system_config *cfg, uint32_t clock_period_ps, uint64_t cycles)
 {
-    return aimc_power_to_fJ_per_cycle(cfg->dram.idle_power_W, clock_period_ps) * (aimc_fJ)cycles;
+    return aimc_fJ_times(aimc_power_to_fJ_per_cycle(cfg->dram.idle_power_W, clock_period_ps), cycles);
 }

@@ -5,7 +5,26 @@
 
 #include "core/json_config.h"
 
-#define MAX_DIM (1L << 24)
+#define MAX_DIM AIMC_MODEL_MAX_VOCAB /* the largest cap, for fields that only select a layer pattern */
+
+/* The cap of an HF field: the project format's cap of the field it becomes (moe_model.h). */
+static long cap_of(const char *key)
+{
+    static const struct {
+        const char *key;
+        long cap;
+    } caps[] = {
+        {"num_hidden_layers", AIMC_MODEL_MAX_LAYERS},    {"first_k_dense_replace", AIMC_MODEL_MAX_LAYERS},
+        {"num_attention_heads", AIMC_MODEL_MAX_HEADS},   {"num_key_value_heads", AIMC_MODEL_MAX_HEADS},
+        {"vocab_size", AIMC_MODEL_MAX_VOCAB},            {"num_experts", AIMC_MODEL_MAX_EXPERTS},
+        {"n_routed_experts", AIMC_MODEL_MAX_EXPERTS},    {"num_local_experts", AIMC_MODEL_MAX_EXPERTS},
+        {"n_shared_experts", AIMC_MODEL_MAX_EXPERTS},    {"num_experts_per_tok", AIMC_MODEL_MAX_EXPERTS},
+    };
+    for (size_t i = 0; i < sizeof caps / sizeof caps[0]; i++)
+        if (strcmp(caps[i].key, key) == 0)
+            return caps[i].cap;
+    return AIMC_MODEL_MAX_WIDTH; /* hidden sizes and head_dim */
+}
 
 typedef struct {
     const char *model_type;
@@ -51,7 +70,7 @@ static bool present(json_object *root, const char *key)
 static int get_dim(json_object *root, const char *file, const char *key, long min, uint32_t *out, aimc_error *err)
 {
     long v;
-    if (aimc_json_get_int(root, (aimc_json_where){file, ""}, key, min, MAX_DIM, &v, err))
+    if (aimc_json_get_int(root, (aimc_json_where){file, ""}, key, min, cap_of(key), &v, err))
         return -1;
     *out = (uint32_t)v;
     return 0;

@@ -23,7 +23,8 @@ int aimc_moe_model_load(const char *spec_or_path, aimc_moe_model *m, aimc_error 
     if (aimc_moe_model_is_spec(spec_or_path))
         return aimc_moe_model_from_spec(spec_or_path, m, err);
     char path[512];
-    aimc_preset_path("models", spec_or_path, path, sizeof path);
+    if (aimc_preset_path("models", spec_or_path, path, sizeof path))
+        return aimc_fail(err, "%s: expected a model path of at most %zu bytes", spec_or_path, sizeof path - 1);
     json_object *root = aimc_json_load_file(path, err);
     if (!root)
         return -1;

@@ -8,11 +8,11 @@
 #include "core/json_config.h"
 #include "system/chip_config.h"
 
-#define MAX_LAYERS 4096L
-#define MAX_WIDTH (1L << 20)
-#define MAX_HEADS 4096L
-#define MAX_VOCAB (1L << 24)
-#define MAX_EXPERTS 4096L
+#define MAX_LAYERS AIMC_MODEL_MAX_LAYERS
+#define MAX_WIDTH AIMC_MODEL_MAX_WIDTH
+#define MAX_HEADS AIMC_MODEL_MAX_HEADS
+#define MAX_VOCAB AIMC_MODEL_MAX_VOCAB
+#define MAX_EXPERTS AIMC_MODEL_MAX_EXPERTS
 
 static const char *const family_names[AIMC_FAMILY_COUNT] = {
     "generic", "olmoe", "deepseek-moe", "mixtral", "qwen2-moe", "qwen3-moe", "paper-moe", "gpt2-dense",
@@ -96,31 +96,57 @@ int aimc_moe_model_check(const aimc_moe_model *m, const char *file, aimc_error *
             return aimc_fail_field(err, file, positive[i].field, "a positive integer, found 0");
     if (m->kv_heads < 1 || m->kv_heads > m->heads || m->heads % m->kv_heads != 0)
         return aimc_fail_field(err, file, "kv_heads", "a divisor of heads (%u), found %u", m->heads, m->kv_heads);
-    return check_ffn_widths(m, file, err);
+    if (check_ffn_widths(m, file, err))
+        return -1;
+    aimc_param_counts pc;
+    aimc_moe_model_params(m, &pc);
+    if (pc.overflowed)
+        return aimc_fail(err, "%s: the shape (layers %u, d_model %u, experts %u, expert_hidden %u, vocab %u) has more "
+                              "than 2^64 parameters: expected a smaller model", file, m->layers, m->d_model, m->experts,
+                         m->expert_hidden, m->vocab);
+    return 0;
 }
 
 /* ---- parameter counts ---- */
 
+/* Exact counts or none: every product and sum is overflow-checked and sticks at "overflowed". */
+static uint64_t mul(bool *ovf, uint64_t a, uint64_t b)
+{
+    uint64_t p;
+    *ovf |= __builtin_mul_overflow(a, b, &p);
+    return p;
+}
+
+static uint64_t add(bool *ovf, uint64_t a, uint64_t b)
+{
+    uint64_t s;
+    *ovf |= __builtin_add_overflow(a, b, &s);
+    return s;
+}
+
 void aimc_moe_model_params(const aimc_moe_model *m, aimc_param_counts *out)
 {
     memset(out, 0, sizeof *out);
+    bool *o = &out->overflowed;
     uint64_t d = m->d_model, r = aimc_moe_model_ffn_matrices(m);
     uint64_t moe = aimc_moe_model_moe_layers(m);
     uint64_t q = (uint64_t)m->heads * m->head_dim, kv = (uint64_t)m->kv_heads * m->head_dim;
-    out->total[AIMC_MODULE_EMBEDDING] = (uint64_t)m->vocab * d;
-    out->total[AIMC_MODULE_ATTENTION] = m->layers * (d * q + 2 * d * kv + q * d);
-    out->total[AIMC_MODULE_ROUTER] = moe * (d * m->experts + (m->shared_gate ? d : 0));
-    out->total[AIMC_MODULE_EXPERT] = moe * m->experts * r * d * m->expert_hidden;
-    out->total[AIMC_MODULE_SHARED_EXPERT] = moe * r * d * m->shared_hidden;
-    out->total[AIMC_MODULE_DENSE_FFN] = (uint64_t)m->dense_layers * r * d * m->dense_hidden;
-    out->total[AIMC_MODULE_LM_HEAD] = m->tied_embeddings ? 0 : (uint64_t)m->vocab * d;
+    uint64_t rd = mul(o, r, d);
+    out->total[AIMC_MODULE_EMBEDDING] = mul(o, m->vocab, d);
+    out->total[AIMC_MODULE_ATTENTION] =
+        mul(o, m->layers, add(o, add(o, mul(o, d, q), mul(o, 2 * d, kv)), mul(o, q, d)));
+    out->total[AIMC_MODULE_ROUTER] = mul(o, moe, add(o, mul(o, d, m->experts), m->shared_gate ? d : 0));
+    out->total[AIMC_MODULE_EXPERT] = mul(o, mul(o, mul(o, moe, m->experts), rd), m->expert_hidden);
+    out->total[AIMC_MODULE_SHARED_EXPERT] = mul(o, mul(o, moe, rd), m->shared_hidden);
+    out->total[AIMC_MODULE_DENSE_FFN] = mul(o, mul(o, m->dense_layers, rd), m->dense_hidden);
+    out->total[AIMC_MODULE_LM_HEAD] = m->tied_embeddings ? 0 : mul(o, m->vocab, d);
     for (int i = 0; i < AIMC_MODULE_COUNT; i++) {
         out->active[i] = out->total[i];
-        out->total_all += out->total[i];
+        out->total_all = add(o, out->total_all, out->total[i]);
     }
-    out->active[AIMC_MODULE_EXPERT] = moe * m->top_k * r * d * m->expert_hidden;
+    out->active[AIMC_MODULE_EXPERT] = mul(o, mul(o, mul(o, moe, m->top_k), rd), m->expert_hidden);
     for (int i = 0; i < AIMC_MODULE_COUNT; i++)
-        out->active_all += out->active[i];
+        out->active_all = add(o, out->active_all, out->active[i]);
 }
 
 /* ---- the project format ---- */
@@ -211,7 +237,7 @@ int aimc_moe_model_from_json(json_object *root, const char *file, aimc_moe_model
     if (!name[0] || strlen(name) >= sizeof m->name)
         return aimc_fail_field(err, file, "name", "a non-empty name of at most %zu characters", sizeof m->name - 1);
     snprintf(m->name, sizeof m->name, "%s", name);
-    int family = AIMC_FAMILY_GENERIC, act;
+    int family = AIMC_FAMILY_GENERIC, act = AIMC_ACT_SILU; /* act is required: set when get_enum succeeds */
     if (get_enum(root, at, "family", false, aimc_model_family_parse,
                  "generic, olmoe, deepseek-moe, mixtral, qwen2-moe, qwen3-moe, paper-moe, gpt2-dense", &family, err) ||
         get_enum(root, at, "activation", true, aimc_activation_parse, "silu, gelu, relu", &act, err) ||

@@ -6,6 +6,13 @@
 #ifndef AIMC_MOE_MODEL_H
 #define AIMC_MOE_MODEL_H
 
+/* The project format's caps (model files and presets); the HF importer applies the same ones. */
+#define AIMC_MODEL_MAX_LAYERS 4096L
+#define AIMC_MODEL_MAX_WIDTH (1L << 20)
+#define AIMC_MODEL_MAX_HEADS 4096L
+#define AIMC_MODEL_MAX_VOCAB (1L << 24)
+#define AIMC_MODEL_MAX_EXPERTS 4096L
+
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -66,6 +73,7 @@ typedef struct {
     uint64_t total[AIMC_MODULE_COUNT];
     uint64_t active[AIMC_MODULE_COUNT]; /* used by one token: top_k of the routed experts, all the rest */
     uint64_t total_all, active_all;
+    bool overflowed; /* a count does not fit 64 bits: the numbers are meaningless (aimc_moe_model_check refuses) */
 } aimc_param_counts;
 
 

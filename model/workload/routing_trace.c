@@ -189,27 +189,12 @@ typedef struct {
 
 static json_object *parse_line(const reader *r, const char *text, size_t len, aimc_error *err)
 {
-    json_tokener *tok = json_tokener_new();
-    json_object *o = tok ? json_tokener_parse_ex(tok, text, (int)len) : NULL;
-    size_t end = tok ? json_tokener_get_parse_end(tok) : 0;
-    const char *why = !tok ? "out of memory"
-                      : !o ? (json_tokener_get_error(tok) == json_tokener_continue
-                                  ? "unexpected end of line"
-                                  : json_tokener_error_desc(json_tokener_get_error(tok)))
-                           : NULL;
-    if (o && end < len && strspn(text + end, " \t\r") < len - end) {
-        why = "unexpected text after the value";
-        json_object_put(o);
-        o = NULL;
-    }
+    json_object *o = aimc_json_parse_line(r->file, r->line, text, len, err);
     if (o && !json_object_is_type(o, json_type_object)) {
-        why = "expected an object";
         json_object_put(o);
         o = NULL;
+        aimc_fail(err, "%s:1: malformed JSON: expected an object", r->where);
     }
-    json_tokener_free(tok);
-    if (!o)
-        aimc_fail(err, "%s:%zu: malformed JSON: %s", r->where, end + 1, why);
     return o;
 }
 

@@ -40,105 +40,12 @@ size_t aimc_st_dtype_size(aimc_st_dtype d) { return dtypes[d].size; }
 
 /* ---- UTF-8 and the header's keys ---- */
 
-/* Length of the valid UTF-8 prefix of s[0..n) (RFC 3629: no overlongs, no surrogates, <= U+10FFFF). */
-static size_t utf8_valid_prefix(const uint8_t *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        uint8_t c = s[i];
-        size_t len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
-        if (len == 0 || i + len > n)
-            return i;
-        uint32_t cp = len == 1 ? c : len == 2 ? (c & 0x1fu) : len == 3 ? (c & 0x0fu) : (c & 0x07u);
-        for (size_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return i;
-            cp = (cp << 6) | (s[i + k] & 0x3fu);
-        }
-        static const uint32_t min_cp[5] = {0, 0, 0x80, 0x800, 0x10000};
-        if (cp < min_cp[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return i;
-        i += len;
-    }
-    return i;
-}
-
-/* Skips one JSON value of already validated text; returns the index after it. */
-static size_t skip_value(const char *s, size_t i, size_t n)
-{
-    int depth = 0;
-    bool in_string = false;
-    for (; i < n; i++) {
-        char c = s[i];
-        if (in_string) {
-            if (c == '\\')
-                i++;
-            else if (c == '"')
-                in_string = false;
-        } else if (c == '"') {
-            in_string = true;
-        } else if (c == '{' || c == '[') {
-            depth++;
-        } else if (c == '}' || c == ']') {
-            if (depth-- == 0)
-                return i;
-        } else if (c == ',' && depth == 0) {
-            return i;
-        }
-    }
-    return n;
-}
-
-static size_t skip_space(const char *s, size_t i, size_t n)
-{
-    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
-        i++;
-    return i;
-}
-
-/* The key strings at the top level of a validated JSON object text, unescaped, appended to keys (json-c
- * keeps only the last of duplicate keys, so they are read from the text).  -1 when out of memory. */
-static int raw_keys(const char *s, size_t n, json_object *keys)
-{
-    json_tokener *tok = json_tokener_new();
-    if (!tok)
-        return -1;
-    size_t i = skip_space(s, 0, n) + 1; /* past '{' */
-    int rc = 0;
-    for (;;) {
-        i = skip_space(s, i, n);
-        if (i >= n || s[i] != '"')
-            break; /* '}' */
-        size_t start = i++;
-        while (i < n && s[i] != '"')
-            i += s[i] == '\\' ? 2 : 1;
-        json_tokener_reset(tok);
-        json_object *key = json_tokener_parse_ex(tok, s + start, (int)(i + 1 - start));
-        if (!key || json_object_array_add(keys, key)) {
-            json_object_put(key);
-            rc = -1;
-            break;
-        }
-        i = skip_value(s, skip_space(s, i + 1, n) + 1, n); /* past ':' and the value */
-        if (i < n && s[i] == ',')
-            i++;
-    }
-    json_tokener_free(tok);
-    return rc;
-}
-
-static int by_string(const void *a, const void *b)
-{
-    json_object *x = *(json_object *const *)a, *y = *(json_object *const *)b;
-    return strcmp(json_object_get_string(x), json_object_get_string(y));
-}
-
 /* What is wrong with a name, or NULL.  Control characters are refused so that messages stay one line. */
 static const char *name_problem(const char *name, size_t len)
 {
     if (len == 0)
         return "empty";
-    if (utf8_valid_prefix((const uint8_t *)name, len) != len)
+    if (aimc_utf8_valid_prefix(name, len) != len)
         return "not valid UTF-8";
     for (size_t i = 0; i < len; i++)
         if ((uint8_t)name[i] < 0x20 || name[i] == 0x7f)
@@ -146,32 +53,18 @@ static const char *name_problem(const char *name, size_t len)
     return NULL;
 }
 
-/* Every name valid UTF-8 without control characters, and no name twice. */
-static int check_names(const char *path, const char *text, size_t n, aimc_error *err)
+/* Every name valid UTF-8 without control characters (the strict JSON reader has refused duplicates). */
+static int check_names(const char *path, json_object *header, aimc_error *err)
 {
-    json_object *keys = json_object_new_array();
-    if (!keys || raw_keys(text, n, keys)) {
-        json_object_put(keys);
-        return aimc_fail(err, "%s: out of memory reading the header", path);
-    }
-    size_t count = json_object_array_length(keys);
-    int rc = 0;
-    for (size_t i = 0; i < count && rc == 0; i++) {
-        json_object *k = json_object_array_get_idx(keys, i);
-        const char *name = json_object_get_string(k);
-        size_t len = (size_t)json_object_get_string_len(k);
-        const char *why = name_problem(name, len);
+    size_t i = 0;
+    json_object_object_foreach(header, key, value) {
+        (void)value;
+        const char *why = name_problem(key, strlen(key));
+        i++;
         if (why)
-            rc = aimc_fail(err, "%s: header: tensor name #%zu is %s", path, i + 1, why);
+            return aimc_fail(err, "%s: header: tensor name #%zu is %s: \"%s\"", path, i, why, key);
     }
-    json_object_array_sort(keys, by_string);
-    for (size_t i = 1; i < count && rc == 0; i++) {
-        const char *a = json_object_get_string(json_object_array_get_idx(keys, i - 1));
-        if (strcmp(a, json_object_get_string(json_object_array_get_idx(keys, i))) == 0)
-            rc = aimc_fail(err, "%s: header: tensor name \"%s\" appears twice", path, a);
-    }
-    json_object_put(keys);
-    return rc;
+    return 0;
 }
 
 /* ---- tensor entries ---- */
@@ -204,12 +97,16 @@ static int parse_shape(const char *path, const char *name, json_object *v, aimc_
         return aimc_fail(err, "%s: tensor \"%s\": shape: expected a list of at most %d non-negative integers", path,
                          name, AIMC_ST_MAX_DIMS);
     t->ndim = (uint32_t)n;
+    /* The dimensions, zeros left out, times the element size must stay below 2^63 bytes: so that a reader
+     * may multiply any of them (rows x 8 bytes of norms, say) without overflow, even for an empty tensor. */
+    uint64_t bytes = dtypes[t->dtype].size;
     *elements = 1;
     for (size_t i = 0; i < n; i++) {
         if (!get_u64(json_object_array_get_idx(v, i), &t->shape[i]))
             return aimc_fail(err, "%s: tensor \"%s\": shape: expected non-negative integers", path, name);
-        if (t->shape[i] && *elements > UINT64_MAX / t->shape[i])
-            return aimc_fail(err, "%s: tensor \"%s\": shape: too many elements", path, name);
+        if (__builtin_mul_overflow(bytes, t->shape[i] ? t->shape[i] : 1, &bytes) || bytes >= (1ull << 63))
+            return aimc_fail(err, "%s: tensor \"%s\": shape: expected dimensions whose product (zeros left out) "
+                                  "times %zu bytes stays below 2^63 bytes", path, name, dtypes[t->dtype].size);
         *elements *= t->shape[i];
     }
     return 0;
@@ -243,7 +140,7 @@ static int parse_tensor(const char *path, const char *name, json_object *v, aimc
     uint64_t elements = 0;
     if (parse_shape(path, name, shape, t, &elements, err) || parse_offsets(path, name, offsets, t, err))
         return -1;
-    if (elements > UINT64_MAX / dtypes[d].size || elements * dtypes[d].size != t->end - t->begin)
+    if (elements * dtypes[d].size != t->end - t->begin)
         return aimc_fail(err, "%s: tensor \"%s\": shape and dtype make %llu x %zu bytes, data_offsets [%llu, %llu] "
                               "hold %llu", path, name, (unsigned long long)elements, dtypes[d].size,
                          (unsigned long long)t->begin, (unsigned long long)t->end,
@@ -377,9 +274,6 @@ static int read_header(aimc_safetensors *st, aimc_error *err)
         return aimc_fail(err, "%s: header length %llu: expected 1 to %u bytes", st->path, (unsigned long long)n,
                          MAX_HEADER_BYTES);
     const char *text = (const char *)st->map + 8;
-    size_t valid = utf8_valid_prefix((const uint8_t *)text, n);
-    if (valid < n)
-        return aimc_fail(err, "%s: header is not valid UTF-8 (byte %zu of the header)", st->path, valid);
     st->header = aimc_json_parse_text(st->path, text, n, err);
     if (!st->header)
         return -1;
@@ -387,7 +281,7 @@ static int read_header(aimc_safetensors *st, aimc_error *err)
         return aimc_fail(err, "%s: header: expected a JSON object", st->path);
     st->data = st->map + 8 + n;
     st->data_size = st->size - 8 - n;
-    return check_names(st->path, text, n, err);
+    return check_names(st->path, st->header, err);
 }
 
 aimc_safetensors *aimc_safetensors_open(const char *path, aimc_error *err)
@@ -571,9 +465,14 @@ int aimc_safetensors_row_norms(const aimc_safetensors *st, const aimc_st_tensor 
 int aimc_safetensors_max_row_norm(const aimc_safetensors *st, const aimc_st_tensor *t, double *out, aimc_error *err)
 {
     uint64_t rows = t->ndim == 2 ? t->shape[0] : 1;
-    double *norms = malloc((rows ? rows : 1) * sizeof *norms);
+    size_t bytes;
+    if (__builtin_mul_overflow(rows ? rows : 1, sizeof(double), &bytes))
+        return aimc_fail(err, "%s: tensor \"%s\": %llu rows: too many to hold their norms", st->path, t->name,
+                         (unsigned long long)rows);
+    double *norms = malloc(bytes);
     if (!norms)
-        return aimc_fail(err, "%s: out of memory", st->path);
+        return aimc_fail_oom(err, "the %llu row norms of tensor \"%s\" (%s)", (unsigned long long)rows, t->name,
+                             st->path);
     int rc = aimc_safetensors_row_norms(st, t, norms, err);
     *out = 0;
     for (uint64_t r = 0; rc == 0 && r < rows; r++)

@@ -1,4 +1,5 @@
 #include <check.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "check_main.h"
@@ -72,6 +73,28 @@ START_TEST(component_table_names_describes_and_partitions)
 }
 END_TEST
 
+/* issue 16: a 64-bit femtojoule total wrapped to negative nJ/token; now it saturates and is flagged */
+START_TEST(overflow_is_flagged_never_wrapped)
+{
+    aimc_ledger *l = aimc_ledger_create(0);
+    aimc_ledger_book(l, 0, -1, AIMC_E_DAC, INT64_MAX / 2);
+    ck_assert(!aimc_ledger_overflowed(l));
+    aimc_ledger_book(l, 1, -1, AIMC_E_DAC, INT64_MAX / 2);
+    ck_assert(!aimc_ledger_overflowed(l));
+    aimc_ledger_book(l, 2, -1, AIMC_E_ADC, INT64_MAX / 2); /* each row fits; the chip total does not */
+    ck_assert(aimc_ledger_overflowed(l));
+    ck_assert(aimc_ledger_chip_total(l) == AIMC_FJ_MAX);
+    aimc_ledger_destroy(l);
+    l = aimc_ledger_create(0);
+    aimc_ledger_book_chip(l, AIMC_E_STATIC, aimc_fJ_times(1000000, 1ull << 50)); /* power x time beyond 2^63 */
+    ck_assert(aimc_ledger_overflowed(l));
+    aimc_ledger_destroy(l);
+    ck_assert(aimc_fJ_times(3, 5) == 15);
+    ck_assert(aimc_fJ_times(2, UINT64_MAX) == AIMC_FJ_MAX);
+    ck_assert(aimc_fJ_times(INT64_MAX / 4, 4) == INT64_MAX / 4 * 4);
+}
+END_TEST
+
 Suite *aimc_test_suite(void)
 {
     Suite *s = suite_create("energy_ledger");
@@ -80,6 +103,7 @@ Suite *aimc_test_suite(void)
     tcase_add_test(tc, token_window_spans_first_to_last_event);
     tcase_add_test(tc, picojoules_round_to_femtojoules);
     tcase_add_test(tc, component_table_names_describes_and_partitions);
+    tcase_add_test(tc, overflow_is_flagged_never_wrapped);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,4 +1,5 @@
 #include <check.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "check_main.h"
@@ -24,7 +25,7 @@ START_TEST(truncated_text_is_an_error)
     ck_assert_ptr_null(parse("{\"a\": [1, 2", &err));
     ck_assert_ptr_nonnull(strstr(err.msg, "cfg.json:1:"));
     ck_assert_ptr_null(parse("{\"a\": 1} trailing", &err));
-    ck_assert_ptr_nonnull(strstr(err.msg, "unexpected text after the value"));
+    ck_assert_ptr_nonnull(strstr(err.msg, "expected nothing after the value"));
 }
 END_TEST
 
@@ -77,6 +78,82 @@ START_TEST(doubles_print_rounded_and_stable)
 }
 END_TEST
 
+
+/* Each case: text, the expected message after "cfg.json:" (line:column and reason). */
+START_TEST(strict_json_refuses_what_json_c_lets_through)
+{
+    static const char *const cases[][2] = {
+        {"{\"a\":1,\"b\":2 /*,\"x*/}", "1:14: malformed JSON: expected ',' or '}' after a value in an object"},
+        {"{'a':1}", "1:2: malformed JSON: expected a key in double quotes, found '"},
+        {"{\"a\":'x'}", "1:6: malformed JSON: expected a value (strings take double quotes, found ')"},
+        {"{\"a\":\"x\ny\"}", "1:8: malformed JSON: expected no raw control character inside a string"},
+        {"{\"a\":\"\xc0\x80\"}", "1:7: malformed JSON: expected valid UTF-8, found a byte that is not"},
+        {"{\"a\":\"\xed\xa0\x80\"}", "1:7: malformed JSON: expected valid UTF-8"},
+        {"{\"a\":\"\xf4\x90\x80\x80\"}", "1:7: malformed JSON: expected valid UTF-8"},
+        {"{\"a\":NaN}", "1:6: malformed JSON: expected a value (object, list"},
+        {"{\"a\":Infinity}", "1:6: malformed JSON: expected a value"},
+        {"{\"a\":1e999}", "1:6: malformed JSON: expected a number within the range of a double"},
+        {"{\"a\":1.}", "1:8: malformed JSON: expected a digit after the decimal point"},
+        {"{\"a\":01}", "1:7: malformed JSON: expected no leading zero in a number"},
+        {"{\"a\":99999999999999999999}", "1:6: malformed JSON: expected an integer within [-2^63, 2^63)"},
+        {"{\"a\":\"\\u0000b\"}", "1:7: malformed JSON: expected no \\u0000 in a string"},
+        {"{\"a\":\"\\ud800\"}", "1:7: malformed JSON: expected a low surrogate after a high one"},
+        {"{\"a\":\"\\udc00\"}", "1:7: malformed JSON: expected no lone low surrogate"},
+        {"{\"a\":\"\\x41\"}", "1:7: malformed JSON: expected a known escape in a string"},
+        {"{\"a\":[1,2,]}", "1:11: malformed JSON: expected a value"},
+        {"{\"a\":1,}", "1:8: malformed JSON: expected a key in double quotes"},
+        {"{\"a\":1}\n// c", "2:1: malformed JSON: expected nothing after the value, found more text"},
+        {"{\"a\":1,\n \"a\":2}", "2:2: malformed JSON: key \"a\" appears twice in an object"},
+        {"{\"x\":{\"b\":1,\"\\u0062\":2}}", "1:13: malformed JSON: key \"b\" appears twice in an object"},
+        {"[{\"a\":{}},{\"k\":1,\"j\":2,\"k\":3}]", "1:24: malformed JSON: key \"k\" appears twice"},
+        {"\xef\xbb\xbf{}", "1:1: malformed JSON: expected a value"},
+        {"", "1:1: malformed JSON: unexpected end of data"},
+        {"{\"a\": tru}", "1:7: malformed JSON: expected a value"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        aimc_error err;
+        json_object *o = parse(cases[i][0], &err);
+        ck_assert_msg(o == NULL, "case %zu accepted: %s", i, cases[i][0]);
+        char want[300];
+        snprintf(want, sizeof want, "cfg.json:%s", cases[i][1]);
+        ck_assert_msg(strncmp(err.msg, want, strlen(want)) == 0, "case %zu: got \"%s\", expected \"%s\"", i, err.msg,
+                      want);
+        ck_assert_ptr_null(strchr(err.msg, '\n'));
+    }
+}
+END_TEST
+
+START_TEST(strict_json_accepts_rfc_8259)
+{
+    aimc_error err;
+    const char *text = " {\"a\": [1, -0, 0.5, -1.5e-3, 2E+2, true, false, null, \"\\u00e9\\ud83d\\ude00\\/\\\\\"], "
+                       "\"b\": {}, \"c\": [], \"\xc3\xa9\": \"\xf0\x9f\x98\x80\", \"d\": 9223372036854775807}\r\n\t";
+    json_object *o = parse(text, &err);
+    ck_assert_msg(o != NULL, "%s", err.msg);
+    json_object_put(o);
+    char deep[80] = "", *p = deep;
+    for (int i = 0; i < 32; i++)
+        *p++ = '[';
+    for (int i = 0; i < 32; i++)
+        *p++ = ']';
+    *p = 0;
+    ck_assert_ptr_nonnull(o = parse(deep, &err));
+    json_object_put(o);
+    char deeper[80];
+    snprintf(deeper, sizeof deeper, "[%s]", deep);
+    ck_assert_ptr_null(parse(deeper, &err));
+    ck_assert_ptr_nonnull(strstr(err.msg, "nested at most 32 deep"));
+}
+END_TEST
+
+START_TEST(json_lines_name_their_line)
+{
+    aimc_error err;
+    ck_assert_ptr_null(aimc_json_parse_line("t.jsonl", 7, "{\"a\": 1", 7, &err));
+    ck_assert_str_eq(err.msg, "t.jsonl:7:8: malformed JSON: unexpected end of line");
+}
+END_TEST
+
 Suite *aimc_test_suite(void)
 {
     Suite *s = suite_create("json_config");
@@ -86,6 +163,9 @@ Suite *aimc_test_suite(void)
     tcase_add_test(tc, int_range_and_type_are_checked);
     tcase_add_test(tc, calibrated_constant_needs_a_source);
     tcase_add_test(tc, doubles_print_rounded_and_stable);
+    tcase_add_test(tc, strict_json_refuses_what_json_c_lets_through);
+    tcase_add_test(tc, strict_json_accepts_rfc_8259);
+    tcase_add_test(tc, json_lines_name_their_line);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -315,6 +315,25 @@ START_TEST(missing_preset_names_the_path)
 }
 END_TEST
 
+/* issue 16: the largest allowed dimensions wrapped the parameter count mod 2^64 */
+START_TEST(parameter_counts_are_exact_or_refused)
+{
+    aimc_moe_model m = {.layers = 4096, .d_model = 1u << 20, .heads = 4096, .kv_heads = 4096, .head_dim = 256,
+                        .vocab = 1u << 24, .experts = 4096, .top_k = 1, .expert_hidden = 1u << 20, .gated = true};
+    aimc_param_counts pc;
+    aimc_moe_model_params(&m, &pc);
+    ck_assert(pc.overflowed);
+    aimc_error err;
+    ck_assert_int_eq(aimc_moe_model_check(&m, "huge.json", &err), -1);
+    ck_assert_msg(strstr(err.msg, "huge.json: the shape") && strstr(err.msg, "more than 2^64 parameters"), "%s", err.msg);
+    m.experts = 1; /* 4096 x 3 x 2^40 + attention + embeddings: about 1.4e16, exact in 64 bits */
+    aimc_moe_model_params(&m, &pc);
+    ck_assert(!pc.overflowed);
+    uint64_t d = 1u << 20, expert = 4096ull * 3 * d * d;
+    ck_assert(pc.total[AIMC_MODULE_EXPERT] == expert);
+}
+END_TEST
+
 Suite *aimc_test_suite(void)
 {
     Suite *s = suite_create("moe_model");
@@ -322,6 +341,7 @@ Suite *aimc_test_suite(void)
     tcase_add_loop_test(tc, preset_parameter_counts_match_hand_arithmetic, 0,
                         (int)(sizeof presets / sizeof presets[0]));
     tcase_add_test(tc, published_totals_are_reproduced);
+    tcase_add_test(tc, parameter_counts_are_exact_or_refused);
     tcase_add_loop_test(tc, hf_config_import_matches_the_preset, 0, (int)(sizeof hf_configs / sizeof hf_configs[0]));
     tcase_add_test(tc, hf_family_detected_by_architectures);
     tcase_add_test(tc, inconsistent_models_are_refused_naming_the_field);
