@@ -218,7 +218,7 @@ def bad_arguments(tmp):
         (["cosim", "--b-out", "0"], "--b-out: expected a whole number in [1, 16]"),
         (["cosim", "--dac-mode", "ternary"], "--dac-mode: expected pwm or bit_serial"),
         (["cosim", "--mux", "3", "--chip", SMALL_CHIP, "--trace", os.path.join(tmp, "never.fst")],
-         "periphery.adc.columns_per_adc: expected a divisor"),
+         "cosim --mux: expected a divisor of the tile's 64 columns"),
         (["cosim", "--mux", "4", "--chip", variant(tmp, "wide", tile={"cols": 512})],
          "converters exceed the 64 of the tile RTL's maximum"),
         (["cosim", "--chip", variant(tmp, "bout0", adc={"b_out_bits": 0})], "periphery.adc.b_out_bits"),
