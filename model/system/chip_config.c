@@ -7,14 +7,10 @@
 
 #include "core/json_config.h"
 
-#ifndef AIMC_PRESETS_DIR
-#error "AIMC_PRESETS_DIR must be defined by the build"
-#endif
-
 const char *aimc_presets_dir(void)
 {
     const char *env = getenv("AIMC3D_PRESETS");
-    return env && env[0] ? env : AIMC_PRESETS_DIR;
+    return env && env[0] ? env : aimc_presets_default_dir;
 }
 
 void aimc_preset_path(const char *kind, const char *name_or_path, char *out, size_t outsize)
