@@ -26,15 +26,14 @@ typedef struct {
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-/* The plan's options as `aimc3d map` and `aimc3d run` name them. */
+/* The plan's options as `aimc3d map` and `aimc3d run` both name them. */
 #define PLAN_OPTS(p)                                                                                          \
     {"model", OPT_STRING, &(p)->model, 0, 0}, {"chip", OPT_STRING, &(p)->chip, 0, 0},                         \
         {"weights", OPT_STRING, &(p)->weights, 0, 0}, {"routing-trace", OPT_STRING, &(p)->trace, 0, 0},       \
         {"criterion", OPT_STRING, &(p)->criterion, 0, 0}, {"ranking", OPT_STRING, &(p)->ranking, 0, 0},       \
         {"setting", OPT_STRING, &(p)->setting, 0, 0}, {"strategy", OPT_STRING, &(p)->strategy, 0, 0},         \
         {"digital-experts", OPT_DOUBLE, &(p)->fraction, 0, 1}, {"seed", OPT_LONG, &(p)->seed, 0, 4294967295.0}, \
-        {"tiles", OPT_LONG, &(p)->tiles, 1, 65536}, {"tiers", OPT_LONG, &(p)->tiers, 2, 256},                 \
-        {"fit", OPT_FLAG, &(p)->fit, 0, 0}, {"no-ott", OPT_FLAG, &(p)->no_ott, 0, 0}
+        {"tiers", OPT_LONG, &(p)->tiers, 2, 256}
 
 static int read_value(const char *fn, const opt *o, json_object *v, aimc_error *err)
 {
@@ -162,7 +161,8 @@ static json_object *map(json_object *req, aimc_error *err)
 {
     aimc_plan_args a;
     aimc_plan_args_defaults(&a, "map");
-    const opt opts[] = {PLAN_OPTS(&a), {"sample-tokens", OPT_LONG, &a.sample_tokens, 1, 1e7}};
+    const opt opts[] = {PLAN_OPTS(&a), {"tiles", OPT_LONG, &a.tiles, 1, 1 << 20},
+                        {"sample-tokens", OPT_LONG, &a.sample_tokens, 1, 1e7}};
     if (read_request("map", req, opts, N(opts), err))
         return NULL;
     aimc_plan *p = aimc_plan_args_create(&a, err);
@@ -179,6 +179,9 @@ static json_object *run(json_object *req, aimc_error *err)
     a.engine = "fast";
     const opt opts[] = {
         PLAN_OPTS(&a.plan),
+        {"tiles", OPT_LONG, &a.plan.tiles, 1, 65536},
+        {"fit", OPT_FLAG, &a.plan.fit, 0, 0},
+        {"no-ott", OPT_FLAG, &a.plan.no_ott, 0, 0},
         {"engine", OPT_STRING, &a.engine, 0, 0},
         {"tokens", OPT_LONG, &a.tokens, 1, 1e9},
         {"batch", OPT_LONG, &a.batch, 1, 65536},

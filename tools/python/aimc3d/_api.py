@@ -104,7 +104,7 @@ def map(model: str, chip: str, **options: Optional[Value]) -> Dict[str, Any]:  #
     """The assignment and mapping table (aimc3d-mapping/1) that ``aimc3d map --out`` writes.
 
     Options: tiles, tiers, weights, digital_experts, criterion, ranking, setting, strategy, routing_trace,
-    sample_tokens, seed, fit, no_ott."""
+    sample_tokens, seed."""
     return json.loads(_call_text("map", dict(_request(options), model=model, chip=chip)))
 
 

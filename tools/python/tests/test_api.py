@@ -80,10 +80,11 @@ def test_models_and_map_match_the_cli(cli, tmp_path):
     assert olmoe["name"] == "olmoe-1b-7b" and olmoe["experts"] == 64 and olmoe["top_k"] == 8
     total = olmoe["parameters"]["total"]
     assert total["all"] == sum(v for k, v in total.items() if k != "all")
-    r = cli(["map", "--model", "olmoe-1b-7b", "--chip", "paper", "--fit", "--tiers", "8", "--out", "m.json"],
-            cwd=tmp_path)
+    r = cli(["map", "--model", "olmoe-1b-7b", "--chip", "paper", "--tiles", "3100", "--tiers", "8",
+             "--digital-experts", "0.25", "--criterion", "random", "--out", "m.json"], cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    assert aimc3d.map("olmoe-1b-7b", "paper", fit=True, tiers=8) == json.loads((tmp_path / "m.json").read_text())
+    assert aimc3d.map("olmoe-1b-7b", "paper", tiles=3100, tiers=8, digital_experts=0.25, criterion="random") == \
+        json.loads((tmp_path / "m.json").read_text())
 
 
 def test_hf_config_json(tmp_path):
