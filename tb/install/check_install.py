@@ -63,10 +63,13 @@ try:
     check("aimc_fast_backend_create" not in exported and "aimc_output_open" not in exported,
           "internal modules (fast backend, output files) hidden")
 
-    env = dict(os.environ, PKG_CONFIG_PATH=os.path.join(lib, "pkgconfig"), PKG_CONFIG_SYSROOT_DIR=tmp)
-    cflags = run(["pkg-config", "--cflags", "aimc3d"], env=env).stdout.split()
-    libs = run(["pkg-config", "--libs", "aimc3d"], env=env).stdout.split()
-    static_libs = run(["pkg-config", "--libs", "--static", "aimc3d"], env=env).stdout.split()
+    # The .pc names the real prefix; under DESTDIR it is moved with --define-variable (a sysroot would also move
+    # json-c's own /usr/include).
+    env = dict(os.environ, PKG_CONFIG_PATH=os.path.join(lib, "pkgconfig"))
+    pc = ["pkg-config", "--define-variable=prefix=" + root, "aimc3d"]
+    cflags = run(pc + ["--cflags"], env=env).stdout.split()
+    libs = run(pc + ["--libs"], env=env).stdout.split()
+    static_libs = run(pc + ["--libs", "--static"], env=env).stdout.split()
     check("-I" + inc in cflags, "pkg-config --cflags names include/aimc3d: %s" % " ".join(cflags))
     san = ["-fsanitize=" + sanitize] if sanitize not in ("", "none") else []
     cc = os.environ.get("CC", "cc")
