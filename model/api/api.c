@@ -3,7 +3,6 @@
  * command line writes. */
 #include "api/aimc3d.h"
 
-#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,33 +93,16 @@ static char *text_of(json_object *obj)
     return s;
 }
 
-static int by_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
 static json_object *models(json_object *req, aimc_error *err)
 {
-    if (read_request("models", req, NULL, 0, err))
+    char **names;
+    size_t n;
+    if (read_request("models", req, NULL, 0, err) || aimc_preset_names("models", &names, &n, err))
         return NULL;
-    char dir[512];
-    snprintf(dir, sizeof dir, "%s/models", aimc_presets_dir());
-    DIR *d = opendir(dir);
-    if (!d) {
-        aimc_fail(err, "%s: cannot open the model presets folder", dir);
-        return NULL;
-    }
-    char *names[256];
-    size_t n = 0;
-    for (struct dirent *e; n < 256 && (e = readdir(d));) {
-        size_t len = strlen(e->d_name);
-        if (len > 5 && strcmp(e->d_name + len - 5, ".json") == 0 && (names[n] = strdup(e->d_name)))
-            names[n++][len - 5] = '\0';
-    }
-    closedir(d);
-    qsort(names, n, sizeof *names, by_name);
     json_object *list = json_object_new_array();
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++)
         json_object_array_add(list, json_object_new_string(names[i]));
-        free(names[i]);
-    }
+    aimc_preset_names_free(names, n);
     return list;
 }
 
