@@ -13,7 +13,7 @@
 #include "numeric/lm_config.h"
 #include "numeric/lm_eval.h"
 #include "numeric/token_file.h"
-#include "plan_args.h"
+#include "run/plan_args.h"
 #include "workload/matrices.h"
 
 typedef struct {

@@ -4,7 +4,7 @@
 
 #include "cli.h"
 #include "core/output_file.h"
-#include "plan_args.h"
+#include "run/plan_args.h"
 #include "workload/mapping_report.h"
 
 typedef struct {

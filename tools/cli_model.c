@@ -1,6 +1,5 @@
 /* aimc3d model: `model show M` prints a model's shape and its parameter counts by module, total and active per
  * token; `model list` lists the model presets. */
-#include <dirent.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,31 +70,16 @@ static void print_params(const aimc_moe_model *m)
            (double)c.total_all / unit, u, (double)c.active_all / unit, u);
 }
 
-static int by_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
 static int list_presets(void)
 {
-    char dir[512];
-    snprintf(dir, sizeof dir, "%s/models", aimc_presets_dir());
-    DIR *d = opendir(dir);
-    if (!d) {
-        aimc_error err;
-        aimc_fail(&err, "%s: cannot open the model presets folder", dir);
+    char **names;
+    size_t n;
+    aimc_error err;
+    if (aimc_preset_names("models", &names, &n, &err))
         return aimc_cli_error(&err);
-    }
-    char *names[256];
-    size_t n = 0;
-    for (struct dirent *e; n < 256 && (e = readdir(d));) {
-        size_t len = strlen(e->d_name);
-        if (len > 5 && strcmp(e->d_name + len - 5, ".json") == 0 && (names[n] = strdup(e->d_name)))
-            names[n++][len - 5] = '\0';
-    }
-    closedir(d);
-    qsort(names, n, sizeof *names, by_name);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++)
         printf("%s\n", names[i]);
-        free(names[i]);
-    }
+    aimc_preset_names_free(names, n);
     return 0;
 }
 

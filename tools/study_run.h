@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#include "plan_args.h"
+#include "run/plan_args.h"
 #include "progress.h"
 #include "report/gpu_comparison.h"
 #include "report/run_summary.h"

@@ -1,5 +1,6 @@
 #include "system/chip_config.h"
 
+#include <dirent.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,14 +8,50 @@
 
 #include "core/json_config.h"
 
-#ifndef AIMC_PRESETS_DIR
-#error "AIMC_PRESETS_DIR must be defined by the build"
-#endif
-
 const char *aimc_presets_dir(void)
 {
     const char *env = getenv("AIMC3D_PRESETS");
-    return env && env[0] ? env : AIMC_PRESETS_DIR;
+    return env && env[0] ? env : aimc_presets_default_dir;
+}
+
+static int by_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+int aimc_preset_names(const char *kind, char ***names, size_t *n, aimc_error *err)
+{
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/%s", aimc_presets_dir(), kind);
+    *names = NULL;
+    *n = 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return aimc_fail(err, "%s: cannot open the %s presets folder", dir, kind);
+    size_t cap = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        size_t len = strlen(e->d_name);
+        if (len <= 5 || strcmp(e->d_name + len - 5, ".json") != 0)
+            continue;
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 16;
+            char **grown = realloc(*names, cap * sizeof *grown);
+            if (!grown)
+                break;
+            *names = grown;
+        }
+        char *name = strndup(e->d_name, len - 5);
+        if (name)
+            (*names)[(*n)++] = name;
+    }
+    closedir(d);
+    if (*n)
+        qsort(*names, *n, sizeof **names, by_name);
+    return 0;
+}
+
+void aimc_preset_names_free(char **names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
 }
 
 int aimc_preset_path(const char *kind, const char *name_or_path, char *out, size_t outsize)

@@ -38,8 +38,14 @@ int aimc_chip_config_load(const char *name_or_path, aimc_chip_config *cfg, aimc_
  * source in messages and in cfg->path. */
 int aimc_chip_config_from_json(json_object *root, const char *path, aimc_chip_config *cfg, aimc_error *err);
 
-/* The folder presets are looked up in: $AIMC3D_PRESETS, else the source tree's model/presets. */
+/* The folder presets are looked up in: $AIMC3D_PRESETS, else aimc_presets_default_dir: the source tree's
+ * model/presets for the build tree's programs and tests, <datadir>/aimc3d/presets for the installed library. */
 const char *aimc_presets_dir(void);
+extern const char aimc_presets_default_dir[];
+/* The names (without .json) of the presets of a kind ("models", "chips", ...), sorted: *names is a new array of
+ * *n new strings for aimc_preset_names_free.  -1 when the folder cannot be read. */
+int aimc_preset_names(const char *kind, char ***names, size_t *n, aimc_error *err);
+void aimc_preset_names_free(char **names, size_t n);
 /* Resolves "<kind>/<name>.json" in the presets folder, or returns name_or_path as given when it is a path. */
 int aimc_preset_path(const char *kind, const char *name_or_path, char *out, size_t outsize); /* -1: too long */
 

@@ -6,7 +6,7 @@ import os
 import re
 import sys
 
-LAYERS = ["core", "analog", "system", "workload", "numeric", "engine", "report", "run", "sweep"]
+LAYERS = ["core", "analog", "system", "workload", "numeric", "engine", "report", "run", "sweep", "api"]
 # hw/shim is the Verilated side: only the engine (the cosim backend) may include it.
 SHIM_USERS = {"engine", "run"}
 

@@ -1,4 +1,4 @@
-/* The plan (model/run/plan.c, through tools/plan_args.c): --fit sizes the chip to the model's analog blocks (hand-counted); --no-ott turns every tier into a
+/* The plan (model/run/plan.c, through model/run/plan_args.c): --fit sizes the chip to the model's analog blocks (hand-counted); --no-ott turns every tier into a
  * one-tier tile without switch cost (the dispatch table renamed block by block, tile numbers past 16 bits kept),
  * and the fast backend then runs the blocks of a group in parallel where OTT serialises them. */
 #include <check.h>
@@ -9,7 +9,7 @@
 #include "check_main.h"
 #include "engine/dispatch_build.h"
 #include "engine/fast_backend.h"
-#include "plan_args.h"
+#include "run/plan_args.h"
 #include "report/run_summary.h"
 
 static aimc_plan *build(const char *model, const char *setting, long tiles, long tiers, bool fit, bool no_ott)

@@ -1,4 +1,4 @@
-/* The plan's command-line options (`aimc3d map`, `aimc3d run`, studies): names as typed, turned into the
+/* The plan's options by name (`aimc3d map`, `aimc3d run`, studies): names as typed, turned into the
  * library's typed plan options (model/run/plan.h) with every error naming the flag. */
 #ifndef AIMC_PLAN_ARGS_H
 #define AIMC_PLAN_ARGS_H

@@ -1,4 +1,4 @@
-#include "plan_args.h"
+#include "run/plan_args.h"
 
 #include <string.h>
 
