@@ -26,8 +26,22 @@ typedef struct {
 /* Fills codes[0..rows) with b_in-bit signed codes in [-(2^(b_in-1)-1), 2^(b_in-1)-1] (2 <= b_in <= 16). */
 void aimc_activation_codes(const aimc_codes_key *key, uint32_t rows, uint32_t b_in, int16_t *codes);
 void aimc_codes_summarise(const int16_t *codes, uint32_t rows, aimc_codes_summary *out);
-/* The summary of the codes aimc_activation_codes would give for key, without storing them (the fast engine's
- * path: identical to generating then summarising). */
+/* The summary of the codes aimc_activation_codes would give for key, without storing them: identical to
+ * generating then summarising (a summariser made for b_in, then used once). */
 void aimc_activation_codes_summary(const aimc_codes_key *key, uint32_t rows, uint32_t b_in, aimc_codes_summary *out);
+
+/* The fast engine's path, fused generate-and-summarise for one b_in: a code is a function of its centred nibble
+ * sum alone (61 values), so the summariser holds, per nibble sum, the code's |code|, its set bits and whether it
+ * is non-zero packed in one word, adds one word per code, marks which sums occurred (for max |code|), and
+ * never stores the codes.  A value type (about 0.5 kB): make one per b_in and reuse it for every key. */
+#define AIMC_CODES_NIBBLE_SUMS 61
+typedef struct {
+    uint64_t packed[AIMC_CODES_NIBBLE_SUMS]; /* |code| | set bits << 32 | (|code| != 0) << 48, by nibble sum */
+    uint32_t magnitude[AIMC_CODES_NIBBLE_SUMS]; /* |code| by nibble sum */
+} aimc_codes_summariser;
+
+void aimc_codes_summariser_init(aimc_codes_summariser *s, uint32_t b_in);
+void aimc_codes_summariser_run(const aimc_codes_summariser *s, const aimc_codes_key *key, uint32_t rows,
+                               aimc_codes_summary *out);
 
 #endif

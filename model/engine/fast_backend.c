@@ -31,7 +31,8 @@ typedef struct {
     aimc_ledger *ledger;
     uint32_t q, slots, codes_bits;
     uint64_t codes_seed;
-    bool codes_matter; /* the tile cost depends on the codes (PWM drive): generate them per job */
+    bool codes_matter; /* the tile cost depends on the codes (PWM drive): summarise them per input slice */
+    aimc_codes_summariser summariser; /* for codes_bits */
     aimc_fJ switch_energy;
 
     uint64_t now;
@@ -132,7 +133,7 @@ static const aimc_codes_summary *codes_of(fast_backend *f, const aimc_mvm_comman
         return &unused;
     if (f->summary_stamp[in_block] != f->unit_stamp) {
         aimc_codes_key key = {f->codes_seed, cmd->token, cmd->layer, unit, cmd->phase, in_block};
-        aimc_activation_codes_summary(&key, f->chip.tile.rows, f->codes_bits, &f->summary[in_block]);
+        aimc_codes_summariser_run(&f->summariser, &key, f->chip.tile.rows, &f->summary[in_block]);
         f->summary_stamp[in_block] = f->unit_stamp;
     }
     return &f->summary[in_block];
@@ -329,6 +330,7 @@ aimc_mvm_backend *aimc_fast_backend_create(const aimc_chip_config *chip, const a
     f->codes_seed = codes_seed;
     f->codes_matter = aimc_tile_job_cost_depends_on_codes(chip);
     f->codes_bits = codes_bits;
+    aimc_codes_summariser_init(&f->summariser, codes_bits);
     f->switch_energy = aimc_tile_switch_energy(chip);
     f->max_in_blocks = max_in_blocks;
     size_t tiles = chip->tile.tiles;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "check_main.h"
+#include "core/rng.h"
 #include "engine/activation_codes.h"
 
 START_TEST(fused_summary_equals_generate_then_summarise)
@@ -23,6 +24,38 @@ START_TEST(fused_summary_equals_generate_then_summarise)
             ck_assert_uint_eq(a.ones, b.ones);
             ck_assert_uint_eq(a.nonzero, b.nonzero);
         }
+}
+END_TEST
+
+/* The fast engine's summariser (table per nibble sum, packed accumulators flushed every 1024 codes, max from
+ * the sums seen) against generating every code and summarising it, over random keys, widths and row counts
+ * (0 to 4,200 rows: several flushes, every partial last hash), one summariser per width reused across keys. */
+START_TEST(summariser_equals_per_code_generation_over_random_keys)
+{
+    static int16_t codes[4200];
+    aimc_codes_summariser by_bits[17];
+    for (uint32_t b_in = 2; b_in <= 16; b_in++)
+        aimc_codes_summariser_init(&by_bits[b_in], b_in);
+    aimc_rng *rng = aimc_rng_create(aimc_test_seed("summariser_random", 15));
+    for (int k = 0; k < 3000; k++) {
+        aimc_codes_key key = {(uint64_t)aimc_rng_uniform_int(rng, 0xffffffffu) << 32 | aimc_rng_uniform_int(rng, 0xffffffffu),
+                              aimc_rng_uniform_int(rng, 100000), aimc_rng_uniform_int(rng, 64),
+                              aimc_rng_uniform_int(rng, 4096), aimc_rng_uniform_int(rng, 3),
+                              aimc_rng_uniform_int(rng, 64)};
+        uint32_t b_in = 2 + aimc_rng_uniform_int(rng, 15);
+        uint32_t rows = k < 64 ? (uint32_t)k : aimc_rng_uniform_int(rng, 4201);
+        aimc_codes_summary want, got;
+        aimc_activation_codes(&key, rows, b_in, codes);
+        aimc_codes_summarise(codes, rows, &want);
+        aimc_codes_summariser_run(&by_bits[b_in], &key, rows, &got);
+        ck_assert_msg(want.max_abs == got.max_abs && want.sum_abs == got.sum_abs && want.ones == got.ones &&
+                          want.nonzero == got.nonzero,
+                      "case %d (b_in %u, rows %u): max %u/%u, sum %llu/%llu, ones %llu/%llu, nonzero %u/%u", k, b_in,
+                      rows, want.max_abs, got.max_abs, (unsigned long long)want.sum_abs,
+                      (unsigned long long)got.sum_abs, (unsigned long long)want.ones, (unsigned long long)got.ones,
+                      want.nonzero, got.nonzero);
+    }
+    aimc_rng_destroy(rng);
 }
 END_TEST
 
@@ -76,6 +109,7 @@ Suite *aimc_test_suite(void)
     Suite *s = suite_create("activation_codes");
     TCase *tc = tcase_create("activation_codes");
     tcase_add_test(tc, fused_summary_equals_generate_then_summarise);
+    tcase_add_test(tc, summariser_equals_per_code_generation_over_random_keys);
     tcase_add_test(tc, distribution_has_the_documented_moments_and_range);
     tcase_add_test(tc, keys_give_different_streams_and_the_same_key_the_same);
     suite_add_tcase(s, tc);
