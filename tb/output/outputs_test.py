@@ -240,7 +240,7 @@ cases = {
                                         True),
     "signal_run": lambda: signal_case(["run", "--engine", "cosim", "--model", "tiny-moe", "--chip", "paper", "--tokens", "100000",
                                        "--trace", "t.fst", "--report", "r.json"], signal.SIGTERM, 143, True),
-    "signal_fast": lambda: signal_case(["run", "--engine", "fast", "--model", "tiny-moe", "--chip", "paper", "--tokens", "100000000",
+    "signal_fast": lambda: signal_case(["run", "--engine", "fast", "--model", "tiny-moe", "--chip", "paper", "--tokens", "16000000",
                                         "--write-routing-trace", "routes.jsonl", "--report", "r.json"],
                                        signal.SIGINT, 130, False),
     "full_disk": full_disk,
