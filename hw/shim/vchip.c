@@ -6,10 +6,16 @@
 
 #include "vchip_build.h"
 
+#ifdef AIMC_VCHIP_FAULT /* the fault-injected chip only (hw/meson.build 'Vchip_fault'), for the fault tests */
+extern const aimc_vchip_build aimc_vchip_fault_build;
+
+static const aimc_vchip_build *const builds[] = {&aimc_vchip_fault_build};
+#else
 extern const aimc_vchip_build aimc_vchip16_build;
 extern const aimc_vchip_build aimc_vchip64_build;
 
 static const aimc_vchip_build *const builds[] = {&aimc_vchip16_build, &aimc_vchip64_build};
+#endif
 
 struct aimc_vchip {
     const aimc_vchip_build *build;
@@ -66,6 +72,7 @@ void aimc_vchip_set_codes(aimc_vchip *c, uint32_t tile, const int16_t *codes, ui
 void aimc_vchip_edge(aimc_vchip *c) { c->build->edge(c->model); }
 uint32_t aimc_vchip_done_tag(const aimc_vchip *c, uint32_t tile) { return c->build->done_tag(c->model, tile); }
 uint32_t aimc_vchip_active_tag(const aimc_vchip *c, uint32_t tile) { return c->build->active_tag(c->model, tile); }
+uint32_t aimc_vchip_tier_en(const aimc_vchip *c, uint32_t tile) { return c->build->tier_en(c->model, tile); }
 void aimc_vchip_get_totals(const aimc_vchip *c, aimc_vchip_totals *out) { c->build->totals(c->model, out); }
 void aimc_vchip_get_tile_counters(const aimc_vchip *c, uint32_t tile, aimc_vchip_tile_counters *out)
 {

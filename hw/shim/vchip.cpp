@@ -140,6 +140,12 @@ uint32_t active_tag(const aimc_vchip_model *cp, uint32_t tile)
     return field(as_chip(cp)->active_tags, tile * tag_bits, tag_bits);
 }
 
+uint32_t tier_en(const aimc_vchip_model *cp, uint32_t tile)
+{
+    static_assert(AIMC_VCHIP_TIERS <= 32, "tier enables are read as one 32-bit word per tile");
+    return field(as_chip(cp)->harness.top().tile_tier_en, tile * AIMC_VCHIP_TIERS, AIMC_VCHIP_TIERS);
+}
+
 void totals(const aimc_vchip_model *cp, aimc_vchip_totals *out)
 {
     const Chip *c = as_chip(cp);
@@ -164,5 +170,6 @@ void tile_counters(const aimc_vchip_model *cp, uint32_t tile, aimc_vchip_tile_co
 }  // namespace
 
 extern "C" const aimc_vchip_build AIMC_VCHIP_BUILD = {
-    &params, create, destroy, trace_open, eval, set_codes, edge, done_tag, active_tag, totals, tile_counters,
+    &params, create, destroy, trace_open, eval, set_codes, edge, done_tag, active_tag, tier_en, totals,
+    tile_counters,
 };

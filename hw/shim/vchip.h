@@ -87,6 +87,8 @@ void aimc_vchip_edge(aimc_vchip *c);
 /* Tags as they were during the last cycle (valid for tiles whose tile_done / switch_start bit was set). */
 uint32_t aimc_vchip_done_tag(const aimc_vchip *c, uint32_t tile);   /* tag of the job done that cycle */
 uint32_t aimc_vchip_active_tag(const aimc_vchip *c, uint32_t tile); /* tag of the tile's current job */
+/* The tile's tier enables now (bit per tier, tiers <= 32): read between eval and edge, the cycle's value. */
+uint32_t aimc_vchip_tier_en(const aimc_vchip *c, uint32_t tile);
 void aimc_vchip_get_totals(const aimc_vchip *c, aimc_vchip_totals *out);
 void aimc_vchip_get_tile_counters(const aimc_vchip *c, uint32_t tile, aimc_vchip_tile_counters *out);
 

@@ -21,6 +21,7 @@ typedef struct {
     void (*edge)(aimc_vchip_model *m);
     uint32_t (*done_tag)(const aimc_vchip_model *m, uint32_t tile);
     uint32_t (*active_tag)(const aimc_vchip_model *m, uint32_t tile);
+    uint32_t (*tier_en)(const aimc_vchip_model *m, uint32_t tile);
     void (*totals)(const aimc_vchip_model *m, aimc_vchip_totals *out);
     void (*tile_counters)(const aimc_vchip_model *m, uint32_t tile, aimc_vchip_tile_counters *out);
 } aimc_vchip_build;

@@ -1,5 +1,6 @@
 #include "engine/cosim_backend.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,9 +25,9 @@ typedef struct {
 } token_mark;
 
 /* Which unit and input slice a job of a group computes (expansion order: units as listed, blocks in table
- * order), for its activation codes. */
+ * order), for its activation codes, and the tier the mapping puts it on. */
 typedef struct {
-    uint16_t unit_index, in_block;
+    uint16_t unit_index, in_block, tier;
 } job_source;
 
 typedef struct {
@@ -62,11 +63,15 @@ typedef struct {
     uint32_t slot_bits, job_bits;
 } cosim_backend;
 
-static void scoreboard_error(cosim_backend *b, const char *fmt, uint64_t cycle, uint32_t x, uint32_t y)
+__attribute__((format(printf, 2, 4))) static void scoreboard_error(cosim_backend *b, const char *fmt, uint64_t cycle,
+                                                                   ...)
 {
     if (b->report.scoreboard_errors++ == 0) {
         char what[160];
-        snprintf(what, sizeof what, fmt, x, y);
+        va_list ap;
+        va_start(ap, cycle);
+        vsnprintf(what, sizeof what, fmt, ap);
+        va_end(ap);
         snprintf(b->report.first_error, sizeof b->report.first_error, "cycle %llu: %s", (unsigned long long)cycle,
                  what);
     }
@@ -135,7 +140,7 @@ static int submit(aimc_mvm_backend *base, uint64_t cycle, const aimc_mvm_command
         uint32_t n;
         const aimc_dispatch_block *blk = aimc_dispatch_table_entry(b->table, cmd->layer, cmd->unit[u], cmd->phase, &n);
         for (uint32_t k = 0; k < n; k++)
-            s->source[s->jobs++] = (job_source){(uint16_t)u, blk[k].in_block};
+            s->source[s->jobs++] = (job_source){(uint16_t)u, blk[k].in_block, blk[k].tier};
     }
     s->done = 0;
     memset(s->seen, 0, 1u << b->job_bits);
@@ -206,6 +211,11 @@ static void on_mvm_start(cosim_backend *b, uint64_t cycle, uint32_t tile)
         scoreboard_error(b, "MVM start with tag slot %u job %u matches no job in flight", cycle, slot, job);
         return;
     }
+    /* the tile computes on exactly the tier the mapping gives the job (a second or a wrong tier enabled is an error) */
+    uint32_t tier_en = aimc_vchip_tier_en(b->rtl, tile), want = 1u << b->slots[slot].source[job].tier;
+    if (tier_en != want)
+        scoreboard_error(b, "tile %u starts slot %u job %u with tier enables 0x%x; the mapping's tier %u is 0x%x", cycle,
+                         tile, slot, job, tier_en, b->slots[slot].source[job].tier, want);
     job_codes(b, &b->slots[slot], job);
     aimc_vchip_set_codes(b->rtl, tile, b->codes, b->chip->tile.rows);
     if (b->record)

@@ -2,8 +2,8 @@
 """Checks of `aimc3d run` (both engines) through the built program and the waveform tools.
 
 usage: run_tools_test.py CASE AIMC3D WORKDIR PRESETS
-Cases: engines_agree, conservation, repeatable, trace_checks, bad_inputs, iverilog_chip_replay, computed_routing, replay,
-leakage.  Each prints what it checked
+Cases: engines_agree, conservation, repeatable, trace_checks, bad_inputs, iverilog_chip_replay,
+iverilog_chip_replay_catches_fault, computed_routing, replay, leakage.  Each prints what it checked
 and exits non-zero on failure.
 """
 import json
@@ -351,24 +351,61 @@ def bad_inputs(tmp):
         print("ok: %-60s -> %s" % (" ".join(args)[-60:], lines[0][:110]))
 
 
-def iverilog_chip_replay(tmp):
-    """The chip cosim's stimulus replayed on the same RTL under iverilog: every cycle's outputs agree."""
-    rec, vvp = os.path.join(tmp, "chip.rec"), os.path.join(tmp, "chip.vvp")
-    run(["--model", "small-moe", "--chip", pwm_chip(tmp), "--setting", "all-analog", "--tokens", "1", "--record", rec])
+def chip_replay(tmp, defines=()):
+    """Records a chip cosim run (the Verilated chip) and replays it on the RTL under iverilog, compiled with
+    `defines`.  Returns (recorded cycles, replayed cycles, mismatches, assertion failures, vvp's output); the
+    mismatches include the testbench's own (outputs that differ, OTT-violating cycles) and every assertion failure
+    (vvp prints each $error / $fatal as a line starting "ERROR:" / "FATAL:" and still exits 0)."""
+    rec, vvp = os.path.join(tmp, "chip.rec"), os.path.join(tmp, "chip%s.vvp" % "".join("-" + d for d in defines))
+    if not os.path.exists(rec):
+        run(["--model", "small-moe", "--chip", pwm_chip(tmp), "--setting", "all-analog", "--tokens", "1", "--record",
+             rec])
     lines = sum(1 for line in open(rec) if line.startswith("O"))
     hw = os.path.join(os.path.dirname(PRESETS), "..", "hw")
     rtl = [os.path.join(hw, f) for f in ("chip.sv", "token_dispatcher.sv", "tile.sv", "tier_select_ctrl.sv",
                                          "dac_periphery.sv", "adc_periphery.sv")]
     tb = os.path.join(hw, "..", "tb", "iverilog", "chip_replay_tb.sv")
-    p = subprocess.run(["iverilog", "-g2012", "-o", vvp, "-s", "chip_replay_tb", tb] + rtl, capture_output=True,
-                       text=True)
+    p = subprocess.run(["iverilog", "-g2012"] + ["-D" + d for d in defines] + ["-o", vvp, "-s", "chip_replay_tb", tb]
+                       + rtl, capture_output=True, text=True)
     if p.returncode != 0:
         fail("iverilog: " + p.stderr)
     p = subprocess.run(["vvp", "-n", vvp, "+record=" + rec], capture_output=True, text=True)
     m = re.search(r"iverilog chip replay: (\d+) cycles, (\d+) mismatches", p.stdout)
-    if not m or int(m.group(1)) != lines or m.group(2) != "0":
-        fail("replay: %s (recorded %d cycles)" % (p.stdout[-600:], lines))
-    print("ok: %d chip cycles (PWM DAC, real codes) replayed under iverilog, 0 mismatches" % lines)
+    if not m or p.returncode != 0:
+        fail("replay: no summary (exit %d): %s%s" % (p.returncode, p.stdout[-600:], p.stderr[-600:]))
+    assertions = sum(1 for line in (p.stdout + p.stderr).splitlines() if line.startswith(("ERROR:", "FATAL:")))
+    return lines, int(m.group(1)), int(m.group(2)) + assertions, assertions, p.stdout
+
+
+def iverilog_chip_replay(tmp):
+    """The chip cosim's stimulus replayed on the same RTL under iverilog: every cycle's outputs agree, and no
+    assertion fires."""
+    lines, cycles, mismatches, assertions, out = chip_replay(tmp)
+    if cycles != lines or mismatches != 0:
+        fail("replay: %d cycles of %d recorded, %d mismatches (%d assertion failures)\n%s" %
+             (cycles, lines, mismatches, assertions, out[-600:]))
+    print("ok: %d chip cycles (PWM DAC, real codes) replayed under iverilog, 0 mismatches, 0 assertion failures" %
+          lines)
+
+
+def iverilog_chip_replay_catches_fault(tmp):
+    """The same record replayed on the chip with the injected fault (every tile's tier decoder also enables the next
+    tier, INJECT_SECOND_TIER_ENABLE): the fault changes no output the record holds, so only the OTT monitor and the
+    RTL assertions can see it, and the replay must fail on them."""
+    lines, cycles, mismatches, assertions, out = chip_replay(tmp, ["INJECT_SECOND_TIER_ENABLE"])
+    ott = int(re.search(r"\((\d+) OTT-violating cycles\)", out).group(1))
+    print("faulty chip under iverilog: %d cycles replayed, %d mismatches (%d OTT-violating cycles, %d assertion "
+          "failures)" % (cycles, mismatches, ott, assertions))
+    if cycles != lines:
+        fail("replayed %d cycles of %d recorded" % (cycles, lines))
+    if ott == 0 or assertions == 0 or mismatches < ott + assertions:
+        fail("the replay passes the faulty chip")
+    if "OTT violated" not in out:
+        fail("the OTT assertion did not fire")
+    lines, cycles, mismatches, assertions, out = chip_replay(tmp)
+    if mismatches != 0:
+        fail("the good chip fails the same replay: %d mismatches" % mismatches)
+    print("ok: the replay fails the faulty chip and passes the good one (%d cycles, 0 mismatches)" % cycles)
 
 
 def replay(tmp):
@@ -491,4 +528,5 @@ def leakage(tmp):
 with tempfile.TemporaryDirectory(dir=WORKDIR) as tmp:
     {"engines_agree": engines_agree, "conservation": conservation, "repeatable": repeatable,
      "trace_checks": trace_checks, "bad_inputs": bad_inputs, "iverilog_chip_replay": iverilog_chip_replay,
+     "iverilog_chip_replay_catches_fault": iverilog_chip_replay_catches_fault,
      "computed_routing": computed_routing, "replay": replay, "leakage": leakage}[CASE](tmp)
