@@ -445,6 +445,8 @@ int aimc_run_finish(aimc_run *r, aimc_error *err)
             remove(r->o.trace_path);
             remove(r->layout);
         }
+    } else {
+        r->saif_written = false; /* published: aimc_run_destroy must leave it */
     }
     return rc;
 }

@@ -26,6 +26,8 @@ def main():
             print(p.stdout[-4000:])
             print("release build: meson setup failed")
             return 1
+    # regenerate first, so that the listed targets are those of today's meson files, not of the last configure
+    subprocess.run(["ninja", "-C", build, "build.ninja"], check=True, capture_output=True)
     listed = subprocess.run(["ninja", "-C", build, "-t", "targets", "all"], check=True, capture_output=True,
                             text=True).stdout.splitlines()
     names = [line.split(":", 1)[0] for line in listed]

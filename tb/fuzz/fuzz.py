@@ -33,13 +33,18 @@ def library(meson_build):
     """The model library's C sources and the compile flags that matter (-I, -D, -std) from meson."""
     with open(os.path.join(meson_build, "meson-info", "intro-targets.json")) as f:
         targets = json.load(f)
+    found = {}
     for t in targets:
-        if t["name"] == "aimc3d_model":
+        if t["name"] in ("aimc3d_model", "aimc3d_presets_build"):  # the library, and its preset folder's one unit
             for s in t["target_sources"]:
                 if s["language"] == "c":
-                    flags = [p for p in s["parameters"] if p.startswith(("-I", "-D", "-std="))]
-                    return s["sources"], flags
-    raise SystemExit("fuzz: no aimc3d_model target in %s (configure the meson build first)" % meson_build)
+                    found[t["name"]] = (s["sources"], [p for p in s["parameters"] if p.startswith(("-I", "-D", "-std="))])
+    if len(found) != 2:
+        raise SystemExit("fuzz: no aimc3d_model and aimc3d_presets_build targets in %s (configure the meson build "
+                         "first)" % meson_build)
+    sources, flags = found["aimc3d_model"]
+    presets_sources, presets_flags = found["aimc3d_presets_build"]
+    return sources + presets_sources, flags + [p for p in presets_flags if p.startswith("-DAIMC_PRESETS_DIR")]
 
 
 def write_ninja(out, src, sources, flags, harnesses, cc):
