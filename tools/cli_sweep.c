@@ -109,6 +109,9 @@ static int sweep_point(int argc, char **argv)
         if (rc < 0) {
             free(idx);
             aimc_sweep_dir_close(d);
+            /* a signal forwarded by the pool (sweep run): the pool says once what was interrupted */
+            if (aimc_interrupt_signal() && getenv("AIMC3D_SWEEP_POOL"))
+                return aimc_interrupt_exit_status();
             return aimc_cli_error(&err);
         }
         verdict |= rc;

@@ -93,6 +93,7 @@ static pid_t spawn(char *const argv[], int stdin_fd)
     pid_t pid = fork();
     if (pid != 0)
         return pid;
+    setenv("AIMC3D_SWEEP_POOL", "1", 1); /* an interrupted point leaves the one report line to the pool */
     int null = open("/dev/null", O_RDWR);
     if (stdin_fd >= 0)
         dup2(stdin_fd, STDIN_FILENO);
