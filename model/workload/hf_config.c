@@ -45,7 +45,10 @@ static const hf_family families[] = {
 static const hf_family *detect(json_object *root, const char *file, aimc_error *err)
 {
     json_object *v;
-    const char *type = json_object_object_get_ex(root, "model_type", &v) ? json_object_get_string(v) : "";
+    /* a missing or non-string model_type ("model_type": null) falls back to the architectures list */
+    const char *type = json_object_object_get_ex(root, "model_type", &v) && json_object_is_type(v, json_type_string)
+                           ? json_object_get_string(v)
+                           : "";
     for (size_t i = 0; i < N_FAMILIES; i++)
         if (strcmp(type, families[i].model_type) == 0)
             return &families[i];
