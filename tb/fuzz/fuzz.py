@@ -108,12 +108,13 @@ def run_one(name, spec, args, env):
         for f in glob.glob(os.path.join(args.src, pattern)):
             shutil.copyfile(f, os.path.join(run, os.path.basename(f)))
     before = set(os.listdir(findings))
-    cmd = [os.path.join(args.out, "fuzz_" + name), "-max_total_time=%d" % args.seconds,
+    cmd = [os.path.join(args.out, "fuzz_" + name), "-max_total_time=%d" % args.seconds, "-seed=%d" % args.seed,
            "-timeout=%d" % spec.get("timeout_s", 10), "-rss_limit_mb=2048",
            "-max_len=%d" % spec.get("max_len", 16384), "-print_final_stats=1",
            "-artifact_prefix=%s/" % findings, "-close_fd_mask=1",
            os.path.join(run, "corpus"), os.path.join(run, "seeds")]
     e = dict(env, TMPDIR=run)
+    print("fuzz: seed %d (set with --seed or AIMC_TEST_SEED)" % args.seed)
     t0 = time.monotonic()
     with open(os.path.join(run, "log.txt"), "w") as log:
         p = subprocess.run(cmd, env=e, stdout=log, stderr=subprocess.STDOUT, cwd=run)
@@ -136,6 +137,8 @@ def main():
     ap.add_argument("--src", required=True, help="the source root")
     ap.add_argument("--out", required=True, help="the clang build folder (created)")
     ap.add_argument("--seconds", type=int, default=4, help="fuzzing time per harness")
+    ap.add_argument("--seed", type=int, default=int(os.environ.get("AIMC_TEST_SEED", "1")),
+                    help="libFuzzer's seed (default $AIMC_TEST_SEED or 1; printed)")
     ap.add_argument("--jobs", type=int, default=2, help="harnesses fuzzed at once (and ninja's -j)")
     ap.add_argument("--only", help="run only the harnesses whose name matches this regex")
     ap.add_argument("--json", help="also write the figures here (JSON)")
